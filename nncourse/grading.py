@@ -1,0 +1,157 @@
+"""Grading inside the nbgrader kernel. This module never ships to students.
+
+The hidden region of every test cell in source/ is the same two lines:
+
+    import nncourse.grading
+    nncourse.grading.grade_cell("test_forward_values", globals())
+
+The hidden test code itself never sits in the notebook, so neither the
+feedback HTML nor a traceback can show it. `grade_cell` runs the cell's public
+and hidden checks against the notebook's live functions, prints a short report
+and returns the points earned: the cell's last expression, which nbgrader takes
+as the score.
+
+`activate` runs when nncheck is imported by the notebook's first (locked) cell,
+before any student code. It loads the reference and the hidden checks and then
+installs an audit hook that refuses, from then on, to open any file of the
+course outside the notebook's own folder and the Python installation: the
+reference solutions, the hidden suites, the source notebooks and other
+students' work. What the hook, the integrity checks and the per-call time
+limit cover, and what they do not, is written down in README.md ("Threat model").
+"""
+import importlib
+import importlib.util
+import os
+import sys
+import types
+from pathlib import Path
+
+ROOT = Path(os.environ.get("NNCOURSE_ROOT") or Path(__file__).resolve().parents[1]).resolve()
+
+_STATE = None
+
+
+class _State:
+    pass
+
+
+def _load_file_module(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _snapshot(*modules):
+    """Identity of every function and class attribute of these modules."""
+    snap = {}
+    for module in modules:
+        for attr, value in vars(module).items():
+            if isinstance(value, (types.FunctionType, type)):
+                snap[(module.__name__, attr)] = value
+                if isinstance(value, type):
+                    for k, v in vars(value).items():
+                        if isinstance(v, (types.FunctionType, staticmethod, classmethod)):
+                            snap[(module.__name__, f"{attr}.{k}")] = v
+    return snap
+
+
+def _current(module_name, attr):
+    value = sys.modules.get(module_name)
+    for part in attr.split("."):
+        value = getattr(value, part, None) if not isinstance(value, type) else vars(value).get(part)
+    return value
+
+
+def _allowed(path, state):
+    for base in state.allowed:
+        if path == base or path.startswith(base + os.sep):
+            return True
+    return False
+
+
+def _audit(event, args):
+    state = _STATE
+    if event != "open" or state is None or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    path = os.path.realpath(os.fsdecode(args[0]))
+    if path.startswith(state.root + os.sep) and not _allowed(path, state):
+        state.blocked.append(os.path.relpath(path, state.root))
+        raise PermissionError(f"reading {os.path.relpath(path, state.root)} is not allowed "
+                              "while a notebook is being graded")
+
+
+def activate(here):
+    """Load the reference and hidden checks for the notebook in `here`; lock the course."""
+    global _STATE
+    if _STATE is not None:
+        return _STATE
+    here = Path(here).resolve()
+    if str(here) not in sys.path:
+        sys.path.insert(0, str(here))
+    found = sorted(p.name[:-len("_checks.py")] for p in here.glob("*_checks.py"))
+    if len(found) != 1:
+        raise RuntimeError(f"expected one *_checks.py in {here}, found {found}")
+    state = _State()
+    state.assignment = found[0]
+    state.nncheck = importlib.import_module("nncheck")
+    state.public = importlib.import_module(f"{state.assignment}_checks")
+    state.hidden = _load_file_module(ROOT / "tests" / "hidden" / f"{state.assignment}_hidden.py",
+                                     f"_hidden_{state.assignment}")
+    source = (ROOT / "solutions" / f"{state.assignment}.py").read_text(encoding="utf-8")
+    ns = state.nncheck.load_namespace(source, "<reference>")
+    state.reference = types.SimpleNamespace(
+        **{k: v for k, v in ns.items() if isinstance(v, (types.FunctionType, type))})
+    state.mistakes = list(state.hidden.MISTAKES)
+    state.helpers = _snapshot(state.nncheck, state.public)
+    state.blocked = []
+    state.root = str(ROOT)
+    state.allowed = [str(here), os.path.realpath(sys.prefix), str(ROOT / "nncourse")]
+    _STATE = state
+    sys.addaudithook(_audit)
+    return state
+
+
+def integrity_problems(state):
+    """Plain-language reasons this notebook cannot be trusted, if any."""
+    problems = []
+    patched = state.nncheck.tampered_numpy()
+    if patched:
+        problems.append("numpy's comparison functions were replaced (" + ", ".join(patched)
+                        + "). The checks never use them, but replacing them is not allowed.")
+    if sys.modules.get("nncheck") is not state.nncheck:
+        problems.append("the course's nncheck module was replaced.")
+    changed = sorted(f"{m}.{a}" for (m, a), v in state.helpers.items() if _current(m, a) is not v)
+    if changed:
+        problems.append("the course's check helpers were redefined (" + ", ".join(changed) + ").")
+    if state.blocked:
+        problems.append("the notebook tried to read course files during grading ("
+                        + ", ".join(sorted(set(state.blocked))) + ").")
+    return problems
+
+
+def grade_cell(grade_id, namespace):
+    """Run the public and hidden checks of one test cell; print them; return the points."""
+    try:
+        state = activate(os.getcwd())
+        cells = state.public.CELLS
+        if grade_id not in cells:
+            raise KeyError(f"unknown test cell {grade_id!r}")
+        points = cells[grade_id][1]
+        nncheck = state.nncheck
+        checks = nncheck.checks_for(state.public, grade_id) + nncheck.checks_for(state.hidden, grade_id)
+        fixtures = {"reference": state.reference}
+        outcomes = [nncheck.run_check(fn, namespace, fixtures, state.mistakes) for fn in checks]
+        problems = integrity_problems(state)
+    except Exception as e:  # a grader fault must be loud, never a silent score
+        print(f"{grade_id}: the grader itself failed ({type(e).__name__}: {e}). "
+              "This is not your fault; the course staff will regrade this cell.")
+        return 0.0
+    passed = sum(o.passed for o in outcomes)
+    score = 0.0 if problems else round(points * passed / len(outcomes), 2)
+    print(nncheck.format_outcomes(
+        f"{grade_id}: {score:g} of {points} points ({passed} of {len(outcomes)} checks passed)",
+        outcomes))
+    for p in problems:
+        print(f"  INTEGRITY: {p} This cell scores 0.")
+    return score
