@@ -10,8 +10,6 @@ c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
 c.CourseDirectory.root = here
 c.CourseDirectory.course_id = "nn-from-scratch"
-# The assignments, in course order.
-c.CourseDirectory.db_assignments = [dict(name="autoencoder")]
 # nbgrader's `generate_solution` would write here; the reference *code* lives in
 # solutions/ (Python modules) and must not be mixed with generated notebooks.
 c.CourseDirectory.solution_directory = "solution"

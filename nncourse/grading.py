@@ -19,27 +19,16 @@ reference solutions, the hidden suites, the source notebooks and other
 students' work. What the hook, the integrity checks and the per-call time
 limit cover, and what they do not, is written down in README.md ("Threat model").
 """
-import importlib
-import importlib.util
 import os
 import sys
 import types
 from pathlib import Path
 
+from . import suites
+
 ROOT = Path(os.environ.get("NNCOURSE_ROOT") or Path(__file__).resolve().parents[1]).resolve()
 
 _STATE = None
-
-
-class _State:
-    pass
-
-
-def _load_file_module(path, name):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _snapshot(*modules):
@@ -82,27 +71,15 @@ def _audit(event, args):
 
 
 def activate(here):
-    """Load the reference and hidden checks for the notebook in `here`; lock the course."""
+    """Load the suite for the notebook in `here`, then lock the course's files."""
     global _STATE
     if _STATE is not None:
         return _STATE
     here = Path(here).resolve()
-    if str(here) not in sys.path:
-        sys.path.insert(0, str(here))
     found = sorted(p.name[:-len("_checks.py")] for p in here.glob("*_checks.py"))
     if len(found) != 1:
         raise RuntimeError(f"expected one *_checks.py in {here}, found {found}")
-    state = _State()
-    state.assignment = found[0]
-    state.nncheck = importlib.import_module("nncheck")
-    state.public = importlib.import_module(f"{state.assignment}_checks")
-    state.hidden = _load_file_module(ROOT / "tests" / "hidden" / f"{state.assignment}_hidden.py",
-                                     f"_hidden_{state.assignment}")
-    source = (ROOT / "solutions" / f"{state.assignment}.py").read_text(encoding="utf-8")
-    ns = state.nncheck.load_namespace(source, "<reference>")
-    state.reference = types.SimpleNamespace(
-        **{k: v for k, v in ns.items() if isinstance(v, (types.FunctionType, type))})
-    state.mistakes = list(state.hidden.MISTAKES)
+    state = suites.load_suite(found[0], ROOT, checks_dir=here)
     state.helpers = _snapshot(state.nncheck, state.public)
     state.blocked = []
     state.root = str(ROOT)
@@ -134,22 +111,17 @@ def grade_cell(grade_id, namespace):
     """Run the public and hidden checks of one test cell; print them; return the points."""
     try:
         state = activate(os.getcwd())
-        cells = state.public.CELLS
-        if grade_id not in cells:
-            raise KeyError(f"unknown test cell {grade_id!r}")
-        points = cells[grade_id][1]
-        nncheck = state.nncheck
-        checks = nncheck.checks_for(state.public, grade_id) + nncheck.checks_for(state.hidden, grade_id)
-        fixtures = {"reference": state.reference}
-        outcomes = [nncheck.run_check(fn, namespace, fixtures, state.mistakes) for fn in checks]
+        score, outcomes = suites.grade_cell(state, grade_id, namespace)
+        points = state.cells[grade_id][1]
         problems = integrity_problems(state)
     except Exception as e:  # a grader fault must be loud, never a silent score
         print(f"{grade_id}: the grader itself failed ({type(e).__name__}: {e}). "
               "This is not your fault; the course staff will regrade this cell.")
         return 0.0
     passed = sum(o.passed for o in outcomes)
-    score = 0.0 if problems else round(points * passed / len(outcomes), 2)
-    print(nncheck.format_outcomes(
+    if problems:
+        score = 0.0
+    print(state.nncheck.format_outcomes(
         f"{grade_id}: {score:g} of {points} points ({passed} of {len(outcomes)} checks passed)",
         outcomes))
     for p in problems:

@@ -1,0 +1,25 @@
+"""Shared fixtures: the course root, and each assignment's suite."""
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from nncourse import course, suites  # noqa: E402
+
+ASSIGNMENTS = course.assignments(ROOT)
+
+
+@pytest.fixture(scope="session", params=ASSIGNMENTS)
+def suite(request):
+    return suites.load_suite(request.param, ROOT)
+
+
+def notebook_cells(path):
+    """(cell, nbgrader metadata) for every cell of a notebook file."""
+    nb = json.loads(Path(path).read_text(encoding="utf-8"))
+    return [(c, c.get("metadata", {}).get("nbgrader", {})) for c in nb["cells"]]

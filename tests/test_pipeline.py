@@ -1,0 +1,134 @@
+"""The instructor pipeline, for real: nbgrader's exchange, autograde, feedback, export.
+
+One scratch copy of the course runs the demo main job once (the same code as
+`python -m nncourse demo`); the tests below read what it produced.
+"""
+import csv
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ASSIGNMENTS, ROOT
+from nncourse import course, demo
+
+
+def copy_course(dest):
+    """Copy the course as a fresh clone would have it (tracked and unignored files)."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                           cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = copy_course(tmp_path_factory.mktemp("course"))
+    lines = []
+    scores = demo.run(root, say=lines.append)
+    # The instructor's own source notebook, graded like a submission.
+    nb_api = course.api(root)
+    with course.in_root(root), course.quiet_logs():
+        for a in ASSIGNMENTS:
+            dest = root / "submitted" / "instructor" / a
+            dest.mkdir(parents=True)
+            shutil.copy(root / "source" / a / f"{a}.ipynb", dest)
+            course._ok(nb_api.autograde(a, "instructor"), "autograde instructor")
+    return root, scores, "\n".join(lines)
+
+
+def test_demo_students_get_exactly_the_expected_scores(graded):
+    root, scores, _ = graded
+    assert scores == demo.expected_scores(root)
+
+
+def test_the_source_notebook_gets_full_marks(graded):
+    root, _, _ = graded
+    after = demo.scores(root)
+    for a in ASSIGNMENTS:
+        cells = demo.load_points(root, a)
+        assert after[a]["instructor"] == {g: float(p) for g, p in cells.items()}
+
+
+def test_submissions_travelled_through_the_course_exchange(graded):
+    root, _, _ = graded
+    inbound = root / "exchange" / "nn-from-scratch" / "inbound"
+    students = {p.name.split("+")[0] for p in inbound.iterdir()}
+    assert students == {s for a in demo.roster(root).values() for s in a}
+    for a, roster in demo.roster(root).items():
+        for s in roster:
+            assert (root / "submitted" / s / a / "timestamp.txt").exists()
+
+
+def test_plain_nbgrader_commands_use_grader_config(graded):
+    """`nbgrader list --inbound` from the course root sees the course's own
+    exchange, which only grader_config.py names."""
+    root, _, _ = graded
+    out = subprocess.run([sys.executable, "-m", "nbgrader", "list", "--inbound"], cwd=root,
+                         capture_output=True, text=True, timeout=120)
+    text = out.stdout + out.stderr
+    for s in demo.roster(root)["autoencoder"]:
+        assert f"nn-from-scratch {s} autoencoder" in text, text
+    assert "WARNING" not in text, "grader_config.py has an option nbgrader does not know"
+
+
+def test_grades_csv_has_every_student(graded):
+    root, scores, _ = graded
+    with open(root / "grades.csv") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if row["student_id"] in scores.get(row["assignment"], {}):
+            expected = sum(scores[row["assignment"]][row["student_id"]].values())
+            assert float(row["score"]) == pytest.approx(expected)
+    assert {(r["assignment"], r["student_id"]) for r in rows} >= {
+        (a, s) for a, st in scores.items() for s in st}
+
+
+def test_feedback_explains_without_leaking_hidden_tests(graded):
+    root, _, _ = graded
+    for a, roster in demo.roster(root).items():
+        reference_lines = [l for l in _body_lines(root, a) if len(l) >= 20]
+        for s in roster:
+            html = (root / "feedback" / s / a / f"{a}.html").read_text()
+            assert "checks passed" in html
+            for secret in ("grade_cell", "BEGIN HIDDEN", "nncourse.grading", "_hidden"):
+                assert secret not in html, f"{secret} in {s}'s feedback"
+            leaked = [l for l in reference_lines if l in html and s == "ben"]
+            assert leaked == [], leaked
+
+
+def test_feedback_names_the_demo_mistakes(graded):
+    root, _, _ = graded
+    suites_by_name = {}
+    from nncourse import suites
+    for a, roster in demo.roster(root).items():
+        suite = suites_by_name.setdefault(a, suites.load_suite(a, root))
+        says = {m.name: m.says for m in suite.mistakes}
+        for s, entry in roster.items():
+            if not entry:
+                continue
+            html = (root / "feedback" / s / a / f"{a}.html").read_text()
+            import html as htmllib
+            text = htmllib.unescape(html)
+            for mistake in entry["mistakes"]:
+                assert says[mistake] in text, f"{s}'s feedback does not name {mistake}"
+
+
+def _body_lines(root, assignment):
+    from test_sources import body_lines
+    return body_lines((root / "solutions" / f"{assignment}.py").read_text())
+
+
+def test_demo_refuses_to_erase_real_students(graded, tmp_path):
+    root, _, _ = graded
+    (root / "submitted" / "zoe" / "autoencoder").mkdir(parents=True)
+    try:
+        with pytest.raises(course.CourseError, match="Nothing was changed"):
+            demo.run(root, say=lambda *_: None)
+        assert (root / "gradebook.db").exists()
+    finally:
+        shutil.rmtree(root / "submitted" / "zoe")
