@@ -4,8 +4,11 @@ Loaded by nbgrader_config.py, so every plain `nbgrader ...` command run from thi
 directory uses it (tests/test_pipeline.py proves it).
 """
 import os
+import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
+if here not in sys.path:
+    sys.path.insert(0, here)  # for nncourse.preprocessors below
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
 c.CourseDirectory.root = here
@@ -24,8 +27,18 @@ c.Exchange.root = os.path.join(here, "exchange")
 # stopped after nncheck.CALL_TIMEOUT (10 s) and reported as a timeout; this is
 # the backstop for code that blocks outside such a call.
 c.Execute.timeout = 60
-# A deleted test cell is put back (and graded), never silently lost.
+# A deleted test cell is put back (and graded), never silently lost. nbgrader
+# 0.9.6 crashes on some damaged notebooks while doing so (a duplicated test
+# cell, a stripped cell metadata); nncourse.preprocessors makes those gradable.
 c.OverwriteCells.add_missing_cells = True
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nncourse.preprocessors.RepairCellMetadata",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nncourse.preprocessors.SafeOverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 # Feedback shows which checks failed and why, not the hidden test code (#917).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

@@ -4,6 +4,7 @@
   release       copy shared files into source/, then regenerate release/
   check-release fail if release/ or the shared copies in source/ are stale
   make-demo     rewrite the bundled demo submissions from tests/demo/roster.py
+  grade         autograde every submission in submitted/, in parallel, resumably
 """
 import argparse
 import sys
@@ -19,6 +20,10 @@ def main(argv=None):
     sub.add_parser("release", help="sync shared files and regenerate release/")
     sub.add_parser("check-release", help="fail if release/ is stale")
     sub.add_parser("make-demo", help="rewrite tests/demo/*/*.ipynb from the roster")
+    g = sub.add_parser("grade", help="autograde all of submitted/ in parallel")
+    g.add_argument("assignments", nargs="*", help="assignments to grade (default: all)")
+    g.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    g.add_argument("--force", action="store_true", help="regrade even what is already graded")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":
@@ -38,6 +43,9 @@ def main(argv=None):
                 print("Stale; run `python -m nncourse release`:\n  " + "\n  ".join(stale))
                 return 1
             print("release/ and the shared copies in source/ are current.")
+        elif args.command == "grade":
+            from . import grade
+            return grade.main(args)
         elif args.command == "make-demo":
             from . import demo
             for path in demo.make_demo():

@@ -158,7 +158,13 @@ def score_table(root=course.ROOT, by_cell=True):
 
 def run(root=course.ROOT, say=print):
     """The main job, on the demo students. Returns the scores."""
+    from .grade import CourseLock
     root = Path(root).resolve()
+    with CourseLock(root):
+        return _run(root, say)
+
+
+def _run(root, say):
     start = time.perf_counter()
     _refuse_to_erase_real_work(root)
     for name in DEMO_OUTPUTS:

@@ -92,9 +92,30 @@ def namespace_with(suite, **functions):
 
     Replacements are rebound to the namespace, so that a replacement calling
     `forward` calls this namespace's forward, as notebook code would.
+
+    A method is replaced by naming it: "Class.method", or just "method" when
+    that is not a top-level name but an attribute of exactly one class of the
+    reference (graded methods are named so in CELLS). The method is set on this
+    namespace's own copy of the class, so the suite's reference is untouched;
+    a plain function given for a staticmethod becomes one. It keeps its own
+    globals: a method reaches the rest of its class through `self`.
     """
     ns = suite.nncheck.load_namespace(suite.reference_source, "<reference>")
     for name, fn in functions.items():
+        if "." in name:
+            cls_name, attr = name.split(".", 1)
+            owners = [ns[cls_name]]
+        else:
+            attr = name
+            owners = [] if name in ns else [
+                v for v in ns.values() if isinstance(v, type)
+                and v.__module__ == ns["__name__"] and name in vars(v)]
+        if len(owners) == 1:
+            if isinstance(vars(owners[0]).get(attr), staticmethod) \
+                    and not isinstance(fn, staticmethod):
+                fn = staticmethod(fn)
+            setattr(owners[0], attr, fn)
+            continue
         if isinstance(fn, types.FunctionType) and fn.__name__ != "<lambda>":
             fn = types.FunctionType(fn.__code__, ns, name, fn.__defaults__, fn.__closure__)
         ns[name] = fn

@@ -1,5 +1,7 @@
 """Shared fixtures: the course root, and each assignment's suite."""
 import json
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,3 +25,14 @@ def notebook_cells(path):
     """(cell, nbgrader metadata) for every cell of a notebook file."""
     nb = json.loads(Path(path).read_text(encoding="utf-8"))
     return [(c, c.get("metadata", {}).get("nbgrader", {})) for c in nb["cells"]]
+
+
+def copy_course(dest):
+    """Copy the course as a fresh clone would have it (tracked and unignored files)."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+                           cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        if (ROOT / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, dest / name)
+    return dest

@@ -15,6 +15,12 @@ def functions_of(source):
             if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
 
 
+def methods_of(source):
+    """Names of the methods of the top-level classes in Python source."""
+    return {m.name for n in ast.parse(source).body if isinstance(n, ast.ClassDef)
+            for m in n.body if isinstance(m, ast.FunctionDef)}
+
+
 def source_cells(assignment):
     return notebook_cells(ROOT / "source" / assignment / f"{assignment}.ipynb")
 
@@ -32,6 +38,7 @@ def test_solution_regions_match_solutions_module(assignment):
             assert name in reference, f"{name} is in the notebook but not in solutions/"
             assert dump == reference[name], f"{name} differs between the notebook and solutions/"
             seen.add(name)
+        seen |= methods_of("".join(cell["source"]))   # a graded unit may be a method
     graded = {function for function, _ in _cells(assignment).values()}
     assert graded <= seen, f"graded functions without a solution cell: {graded - seen}"
 

@@ -95,9 +95,10 @@ GRAD_RTOL = 1e-6
 
 GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
-#: Functions that already ran past CALL_TIMEOUT in this process. Later calls
-#: fail at once, so one runaway loop costs CALL_TIMEOUT once, not per check.
-TIMED_OUT = set()
+#: Functions (the objects, not their names) that already ran past CALL_TIMEOUT
+#: in this process. Later calls fail at once, so one runaway loop costs
+#: CALL_TIMEOUT once, not once per check.
+TIMED_OUT = []
 
 
 class CheckFailed(AssertionError):
@@ -215,6 +216,11 @@ class Submission:
     def defines(self, name):
         return callable(self._ns.get(name))
 
+    def lookup(self, name):
+        """The object the notebook defines as `name` (a class, say), or None.
+        Not guarded: call its methods through `method`."""
+        return self._ns.get(name)
+
     def __getattr__(self, name):
         if name.startswith("_"):
             raise AttributeError(name)
@@ -278,7 +284,7 @@ class Submission:
         return self._guarded(label, fn, args, kwargs)
 
     def _guarded(self, name, fn, args, kwargs):
-        if name in TIMED_OUT:
+        if any(fn is f for f in TIMED_OUT):
             raise CheckFailed(f"`{name}` did not finish within {CALL_TIMEOUT:g} s "
                               "earlier, so it was not called again.")
         given = copy.deepcopy(args)
@@ -287,7 +293,7 @@ class Submission:
             with quiet(), _time_limit(CALL_TIMEOUT):
                 result = fn(*given, **kwargs)
         except CallTimeout:
-            TIMED_OUT.add(name)
+            TIMED_OUT.append(fn)
             raise CheckFailed(f"`{name}` did not finish within {CALL_TIMEOUT:g} s "
                               "(an infinite loop?).") from None
         except NotImplementedError:
@@ -505,7 +511,7 @@ def _public_module(assignment):
 def check(grade_id, namespace=None):
     """Run the public checks of one test cell against the notebook's functions.
 
-    Prints one line per check and returns None. While a notebook is being
+    Prints one line per check; raises CheckFailed if any failed, else returns None. While a notebook is being
     graded this prints nothing: the hidden part of the same cell reports the
     public and hidden checks together.
     """
@@ -523,6 +529,10 @@ def check(grade_id, namespace=None):
     print(format_outcomes(f"{grade_id}: {passed}/{len(outcomes)} public checks passed",
                           outcomes))
     print("  (more checks run when the notebook is graded)")
+    if passed < len(outcomes):
+        # An error makes the cell fail visibly, in JupyterLab and in `nbgrader validate`.
+        raise CheckFailed(f"{len(outcomes) - passed} of {len(outcomes)} public checks for "
+                          f"{grade_id} failed; see above.")
     return None
 
 

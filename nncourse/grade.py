@@ -1,0 +1,219 @@
+"""Grade a whole class: every submission in submitted/, in parallel.
+
+    python -m nncourse grade [ASSIGNMENT ...] [--workers N] [--force]
+
+Stock nbgrader grades one notebook after another. Here each worker process
+imports nbgrader once, builds one NbGraderAPI, and then runs nbgrader's own
+`autograde` for many students, fed by concurrent.futures. Nothing here grades:
+the scores come from nbgrader and the test cells.
+
+Safe to interrupt and re-run. A submission counts as graded only once
+nbgrader has finished it and its ledger file (autograded/<student>/<assignment>/
+.graded) records the hash of what was submitted; a re-run grades what is new,
+changed or unfinished, and skips the rest. One run at a time: a second run on
+the same course refuses with a clear message instead of sharing the gradebook.
+"""
+import concurrent.futures
+import fcntl
+import hashlib
+import os
+import time
+from pathlib import Path
+
+from . import course
+
+LEDGER = ".graded"
+LOCK = ".grading.lock"
+
+
+class CourseLock:
+    """An exclusive lock on the course's gradebook, for one grading run."""
+
+    def __init__(self, root):
+        self.path = Path(root) / LOCK
+        self.file = None
+
+    def __enter__(self):
+        self.file = open(self.path, "a+")
+        try:
+            fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.file.seek(0)
+            holder = self.file.read().strip() or "another process"
+            self.file.close()
+            raise course.CourseError(
+                f"Another grading run is using this course's gradebook ({holder}). "
+                "Nothing was changed; wait for it to finish, then run again.") from None
+        self.file.seek(0)
+        self.file.truncate()
+        self.file.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+        self.file.flush()
+        return self
+
+    def __exit__(self, *exc):
+        self.file.seek(0)
+        self.file.truncate()
+        fcntl.flock(self.file, fcntl.LOCK_UN)
+        self.file.close()
+
+
+def submission_hash(root, assignment, student):
+    """sha256 over the submitted files of one student's assignment."""
+    digest = hashlib.sha256()
+    folder = Path(root) / "submitted" / student / assignment
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix == ".ipynb" and ".ipynb_checkpoints" not in path.parts:
+            digest.update(str(path.relative_to(folder)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _ledger(root, assignment, student):
+    return Path(root) / "autograded" / student / assignment / LEDGER
+
+
+def is_done(root, assignment, student):
+    ledger = _ledger(root, assignment, student)
+    return ledger.exists() and ledger.read_text().strip() == submission_hash(root, assignment, student)
+
+
+def submissions(root, assignments=None):
+    """[(assignment, student)] found in submitted/, in a stable order."""
+    names = assignments or course.assignments(root)
+    found = []
+    submitted = Path(root) / "submitted"
+    if not submitted.is_dir():
+        return found
+    for student in sorted(p.name for p in submitted.iterdir() if p.is_dir()):
+        for a in names:
+            if (submitted / student / a).is_dir():
+                found.append((a, student))
+    return found
+
+
+# ------------------------------------------------------------------ workers
+
+_API = None
+_ROOT = None
+
+
+def _start_worker(root):
+    """Runs once per worker process: nbgrader is imported and configured once."""
+    global _API, _ROOT
+    _ROOT = Path(root)
+    os.chdir(root)
+    with course.quiet_logs():
+        _API = course.api(root)
+
+
+def _grade_one(assignment, student):
+    """nbgrader autograde for one submission; then write its ledger."""
+    start = time.perf_counter()
+    expected = submission_hash(_ROOT, assignment, student)
+    with course.quiet_logs():
+        result = _API.autograde(assignment, student, force=True, create=True)
+    if result.get("success"):
+        _ledger(_ROOT, assignment, student).write_text(expected + "\n")
+        error = ""
+    else:
+        text = (result.get("log") or result.get("error") or "").strip().splitlines()
+        error = next((l.strip() for l in reversed(text)
+                      if ("Error" in l or "Exception" in l) and "Please see" not in l
+                      and "error processing" not in l), "autograde failed")
+    return assignment, student, bool(result.get("success")), error, time.perf_counter() - start
+
+
+# ------------------------------------------------------------------ driver
+
+def _require_generated(root, names):
+    """Every assignment to grade must be in the gradebook (generate_assignment)."""
+    from nbgrader.api import Gradebook, MissingEntry
+    db = course.load_config(root).CourseDirectory.db_url
+    with course.quiet_logs(), Gradebook(db) as gb:
+        for a in names:
+            try:
+                gb.find_assignment(a)
+            except MissingEntry:
+                raise course.CourseError(
+                    f"'{a}' is not in the gradebook yet: run `nbgrader generate_assignment {a}` "
+                    "from the course root first. Nothing was graded.") from None
+
+
+def _notes(root, assignment, student):
+    """What a TA should know about a graded notebook: timeouts, integrity flags."""
+    notes = set()
+    for nb_path in (Path(root) / "autograded" / student / assignment).glob("*.ipynb"):
+        nb = course.read_notebook(nb_path)
+        for c in nb["cells"]:
+            for out in c.get("outputs", []):
+                text = "".join(out.get("text", "")) if out.get("output_type") == "stream" else ""
+                if "INTEGRITY:" in text:
+                    notes.add("integrity")
+                if "did not finish within" in text or out.get("ename") == "CellTimeoutError":
+                    notes.add("timeout")
+                if out.get("output_type") == "error" and c["metadata"].get("nbgrader", {}).get("grade"):
+                    notes.add("test cell error")
+    return sorted(notes)
+
+
+def grade_class(root=course.ROOT, assignments=None, workers=None, force=False, say=print,
+                students=None):
+    """Autograde every pending submission. Returns {(assignment, student): status}."""
+    root = Path(root).resolve()
+    workers = workers or os.cpu_count() or 1
+    with CourseLock(root):
+        todo, status = [], {}
+        for a, s in submissions(root, assignments):
+            if students and s not in students:
+                continue
+            if not force and is_done(root, a, s):
+                status[(a, s)] = "already graded"
+            else:
+                todo.append((a, s))
+        say(f"{len(todo)} to grade, {len(status)} already graded, {workers} worker(s)")
+        _require_generated(root, sorted({a for a, _ in todo}))
+        start = time.perf_counter()
+        done = 0
+        pool = concurrent.futures.ProcessPoolExecutor(
+            max_workers=workers, initializer=_start_worker, initargs=(str(root),))
+        try:
+            futures = [pool.submit(_grade_one, a, s) for a, s in todo]
+            for future in concurrent.futures.as_completed(futures):
+                a, s, ok, error, seconds = future.result()
+                done += 1
+                status[(a, s)] = "graded" if ok else f"FAILED: {error}"
+                bar = "#" * (20 * done // len(todo))
+                say(f"[{bar:<20}] {done}/{len(todo)}  {a}  {s}  "
+                    f"{'ok' if ok else 'FAILED'}  {seconds:.1f} s")
+        except KeyboardInterrupt:
+            say("Interrupted. Finished grades are kept; run again to grade the rest.")
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        if todo:
+            elapsed = time.perf_counter() - start
+            say(f"graded {len(todo)} in {elapsed:.1f} s ({60 * len(todo) / elapsed:.1f} per minute)")
+    return status
+
+
+def summary(root, status):
+    """The per-student table printed at the end of a run."""
+    from .demo import scores
+    table = scores(root)
+    lines = [f"{'student':<14}{'assignment':<14}{'score':>12}  status / notes"]
+    for (a, s), state in sorted(status.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        got = table.get(a, {}).get(s)
+        score = f"{sum(got.values()):g}" if got else "-"
+        notes = ", ".join(_notes(root, a, s)) if got else ""
+        lines.append(f"{s:<14}{a:<14}{score:>12}  {state}{'; ' + notes if notes else ''}")
+    return "\n".join(lines)
+
+
+def main(args):
+    status = grade_class(course.ROOT, args.assignments or None, args.workers, args.force)
+    print()
+    print(summary(course.ROOT, status))
+    failed = [k for k, v in status.items() if v.startswith("FAILED")]
+    return 1 if failed else 0
+

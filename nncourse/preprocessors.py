@@ -1,0 +1,123 @@
+"""Two nbgrader preprocessors that keep a damaged notebook gradable.
+
+grader_config.py puts them in Autograde.sanitize_preprocessors. Without them,
+nbgrader 0.9.6 (with OverwriteCells.add_missing_cells = True) fails the whole
+notebook, so the student gets no grade at all, when:
+
+* a test cell was duplicated: DeduplicateIds blanks the copy's metadata to {},
+  which CheckCellMetadata then rejects as an "old metadata format" (and
+  OverwriteCells.add_missing_task_cells raises KeyError('grade_id') on it);
+* a test cell is missing and the cell before it in the source is missing too
+  (deleted, or its metadata stripped): add_missing_grade_cells raises KeyError.
+
+RepairCellMetadata puts back the nbgrader metadata of cells that lost it, by
+cell id (the source notebooks use each cell's grade_id as its id) or, for a
+locked cell, by identical source; and it turns every later copy of a
+duplicated cell into a plain cell, so that the first copy is the one graded. SafeOverwriteCells re-adds missing test cells
+after the nearest earlier source cell that is present.
+"""
+import re
+
+from nbformat import from_dict
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
+
+
+def _source_metadata(source_nb):
+    """{grade_id: (source cell, nbgrader metadata)} for a gradebook notebook."""
+    grade = {c.name: c for c in source_nb.grade_cells}
+    solution = {c.name for c in source_nb.solution_cells}
+    out = {}
+    for cell in source_nb.source_cells:
+        meta = {"grade_id": cell.name, "locked": bool(cell.locked), "schema_version": 3,
+                "solution": cell.name in solution, "grade": cell.name in grade, "task": False}
+        if cell.name in grade:
+            meta["points"] = grade[cell.name].max_score
+        out[cell.name] = (cell, meta)
+    return out
+
+
+class RepairCellMetadata(NbGraderPreprocessor):
+    """Drop the nbgrader metadata of duplicated cells (the first copy keeps it);
+    give cells without nbgrader metadata their metadata back, when they can be
+    recognised: by cell id, by identical source (locked cells), or, for a solution
+    cell, by the function or class it defines."""
+
+    def preprocess(self, nb, resources):
+        db_url = resources["nbgrader"]["db_url"]
+        with Gradebook(db_url) as gb:
+            try:
+                source_nb = gb.find_notebook(resources["nbgrader"]["notebook"],
+                                             resources["nbgrader"]["assignment"])
+            except MissingEntry:
+                return nb, resources
+            known = _source_metadata(source_nb)
+            present = set()
+            for cell in nb.cells:
+                grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+                if grade_id in present:
+                    del cell.metadata["nbgrader"]
+                    self.log.warning("Cell %s appears twice; the later copy is ignored", grade_id)
+                elif grade_id:
+                    present.add(grade_id)
+            by_source = {c.source.strip(): name for name, (c, m) in known.items() if m["locked"]}
+            for cell in nb.cells:
+                if cell.metadata.get("nbgrader"):
+                    continue
+                name = cell.get("id") if cell.get("id") in known else None
+                if name is None:
+                    name = by_source.get(cell.source.strip())
+                if name is None and cell.cell_type == "code":
+                    defined = re.findall(r"^(?:def|class)\s+(\w+)", cell.source, flags=re.M)
+                    name = next((d for d in defined if d in known and known[d][1]["solution"]), None)
+                if name is None or name in present or known[name][0].cell_type != cell.cell_type:
+                    continue
+                cell.metadata["nbgrader"] = dict(known[name][1])
+                present.add(name)
+                self.log.warning("Restored the nbgrader metadata of cell %s", name)
+        return nb, resources
+
+
+class SafeOverwriteCells(OverwriteCells):
+    """OverwriteCells whose re-adding of missing cells cannot crash."""
+
+    def add_missing_grade_cells(self, nb, resources):
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        order = [c.name for c in source_nb.source_cells]
+        solution = {c.name for c in source_nb.solution_cells}
+        for grade_cell in source_nb.grade_cells:
+            present = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in nb.cells]
+            if grade_cell.name in present:
+                continue
+            self.log.warning("Missing grade cell %s encountered, adding to notebook", grade_cell.name)
+            index = order.index(grade_cell.name)
+            cell = from_dict(self.missing_cell_transform(
+                source_nb.source_cells[index], grade_cell.max_score,
+                is_solution=grade_cell.name in solution))
+            cell["id"] = f"{grade_cell.name}-restored"
+            position = 0
+            for earlier in reversed(order[:index]):
+                if earlier in present:
+                    position = present_index(nb, earlier) + 1
+                    break
+            nb.cells.insert(position, cell)
+        return nb, resources
+
+    def add_missing_task_cells(self, nb, resources):
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        order = [c.name for c in source_nb.source_cells]
+        submitted = {c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells}
+        for task_cell in source_nb.task_cells:
+            if task_cell.name not in submitted:
+                cell = from_dict(self.missing_cell_transform(
+                    source_nb.source_cells[order.index(task_cell.name)], task_cell.max_score,
+                    is_task=True))
+                nb.cells.append(cell)
+        return nb, resources
+
+
+def present_index(nb, grade_id):
+    for i, c in enumerate(nb.cells):
+        if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
+            return i
+    raise KeyError(grade_id)

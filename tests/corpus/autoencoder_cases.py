@@ -1,0 +1,148 @@
+"""Adversarial submissions for the autoencoder, graded by real nbgrader autograde.
+
+Each case is the reference answer with one crafted change: `cells` replaces
+solution cells (by grade_id) with the code shown, `transform` edits the notebook
+JSON. `expect` lists the test cells that must not get full marks, with their
+score ("rest" sets every other cell); `says` is what the student must read in
+that notebook's graded output. tests/test_corpus.py runs them all.
+"""
+from corpus_tools import (add_outputs, delete_test_cell, duplicate_test_cell, edit_test_cell,
+                          move_test_cell_to_top, strip_nbgrader_metadata)
+
+ALL_ZERO = {"rest": 0.0}
+
+CASES = {
+    "stub": dict(stub=True, expect=ALL_ZERO, says="is not implemented yet"),
+    "syntax_error": dict(
+        cells={"cost": "def cost(x, xhat)\n    return 0.0"},
+        expect={"test_cost": 0.0},
+        says="`cost` is not defined. Did the cell that defines it run without errors?"),
+    "raises_when_run": dict(
+        cells={"g": "import a_module_that_does_not_exist\n\ndef g(x):\n    return 1 / (1 + np.exp(-x))"},
+        expect={"test_g_values": 0.0, "test_g_stable": 0.0},
+        says="`g` is not defined"),
+    "infinite_loop": dict(
+        cells={"forward": "def forward(x, params):\n    while True:\n        pass"},
+        expect={"test_forward_shapes": 0.0, "test_forward_values": 0.0},
+        says="`forward` did not finish within 10 s (an infinite loop?)"),
+    "returns_nan": dict(
+        cells={"cost": "def cost(x, xhat):\n    return float('nan')"},
+        expect={"test_cost": 0.0}, says="cost(x, xhat) is nan"),
+    "wrong_dtype": dict(
+        cells={"g": "def g(x):\n    return (np.asarray(x) > 0).astype(int)"},
+        expect={"test_g_values": 0.0, "test_g_stable": 0.0}, says="has dtype int64; expected floats"),
+    "returns_list": dict(
+        cells={"gGradient": "def gGradient(x):\n    s = g(x)\n    return (s * (1 - s)).tolist()"},
+        expect={"test_gGradient_shape": 0.0, "test_gGradient_values": 0.0},
+        says="is a list; return a numpy array"),
+    "returns_python_scalar": dict(
+        cells={"g": "def g(x):\n    return float(np.mean(1 / (1 + np.exp(-np.asarray(x)))))"},
+        expect={"test_g_values": 0.0, "test_g_stable": 0.0}, says="is a scalar (float)"),
+    "returns_0d_array": dict(
+        cells={"cost": "def cost(x, xhat):\n    return np.asarray(np.sum((x - xhat) ** 2) / (2 * x.shape[0]))"},
+        expect={"test_cost": 0.0}, says="is a 0-d array; return a Python float"),
+    "mutates_inputs": dict(
+        cells={"train": '''def train(x, params, lr, epochs):
+    losses = []
+    for _ in range(epochs):
+        xhat, cache = forward(x, params)
+        losses.append(cost(x, xhat))
+        grads = backward(x, params, cache)
+        for name in params:
+            params[name] -= lr * grads[name]
+    return params, losses'''},
+        expect={"test_train_losses": 0.0, "test_train_converges": 0.0},
+        says="`train` changed its argument #2 in place"),
+    "huge_allocation": dict(
+        cells={"forward": "def forward(x, params):\n    big = np.ones((100_000, 100_000))\n    return big, {}"},
+        expect={"test_forward_shapes": 0.0, "test_forward_values": 0.0},
+        says="`forward` ran out of memory"),
+    "output_spam": dict(
+        # 100k lines at the top of a cell, and 1000 more from inside a function at every call.
+        cells={"cost": "for i in range(100_000):\n    print('debug', i)\n\n"
+                       "def cost(x, xhat):\n    return float(np.sum((x - xhat) ** 2) / (2 * x.shape[0]))",
+               "numerical_gradient": """def numerical_gradient(f, x, h=1e-5):
+    for i in range(1000):
+        print("inside", i)
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad"""},
+        expect={}, says="test_numerical_gradient: 2 of 2 points"),
+    "sys_exit": dict(
+        cells={"cost": "import sys\n\ndef cost(x, xhat):\n    return float(np.sum((x - xhat) ** 2) / (2 * x.shape[0]))\n\nsys.exit()"},
+        expect={}, says="test_cost: 2 of 2 points"),
+    "test_cell_deleted": dict(
+        transform=delete_test_cell("test_cost"), expect={}, says="test_cost: 2 of 2 points"),
+    "test_cell_edited": dict(
+        transform=edit_test_cell("test_backward_numerical_gradient", "print('all good')\n6"),
+        cells={"backward": "def backward(x, params, cache):\n    return {k: np.zeros_like(v) for k, v in params.items()}"},
+        expect={"test_backward_shapes": 1.0, "test_backward_numerical_gradient": 0.0},
+        says="test_backward_numerical_gradient: 0 of 6 points"),
+    "test_cell_moved_up": dict(
+        transform=move_test_cell_to_top("test_train_converges"),
+        expect={"test_train_converges": 0.0}, says="`train` is not defined"),
+    "test_cell_duplicated": dict(
+        transform=duplicate_test_cell("test_cost"), expect={}, says="test_cost: 2 of 2 points"),
+    "patches_allclose": dict(
+        cells={"g": "def g(x):\n    return 1 / (1 + np.exp(-x))\n\nnp.allclose = lambda *a, **k: True\n"
+                    "np.isclose = lambda *a, **k: True"},
+        expect=ALL_ZERO, says="numpy's comparison functions were replaced (np.allclose, np.isclose)"),
+    "patches_np_testing": dict(
+        cells={"cost": "def cost(x, xhat):\n    return 0.0\n\n"
+                       "np.testing.assert_allclose = lambda *a, **k: None"},
+        expect={"test_cost": 0.0, "rest_after": 0.0}, says="np.testing.assert_allclose"),
+    "redefines_course_helpers": dict(
+        cells={"g": "import nncheck\n\ndef g(x):\n    return 1 / (1 + np.exp(-x))\n\n"
+                    "def check(*args, **kwargs):\n    return 100\n\n"
+                    "nncheck.expect_close = lambda *a, **k: None\n"
+                    "nncheck.run_check = lambda *a, **k: None"},
+        expect=ALL_ZERO, says="the course's check helpers were redefined"),
+    "imports_reference": dict(
+        cells={"backward": "import os, sys\nsys.path.insert(0, os.environ.get('NNCOURSE_ROOT', '..'))\n"
+                           "from solutions.autoencoder import backward"},
+        expect={"test_backward_shapes": 0.0, "test_backward_numerical_gradient": 0.0,
+                "test_train_losses": 0.0, "test_train_converges": 0.0},
+        says="the notebook tried to read course files during grading (solutions/"),
+    "reads_hidden_suite_when_graded": dict(
+        cells={"cost": '''import os
+
+def cost(x, xhat):
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
+        root = os.environ.get("NNCOURSE_ROOT", "..")
+        open(os.path.join(root, "tests", "hidden", "autoencoder_hidden.py")).read()
+    return float(np.sum((x - xhat) ** 2) / (2 * x.shape[0]))'''},
+        expect={"test_cost": 0.0, "rest_after": 0.0},
+        says="tests/hidden/autoencoder_hidden.py"),
+    "ndarray_subclass": dict(
+        cells={"forward": '''class Agreeable(np.ndarray):
+    def __eq__(self, other):
+        return True
+
+def forward(x, params):
+    z1 = x @ params["w1"] + params["b1"]; h1 = g(z1)
+    z2 = h1 @ params["w2"] + params["b2"]; h2 = g(z2)
+    xhat = (h2 @ params["w3"] + params["b3"] + 1.0).view(Agreeable)
+    return xhat, {"z1": z1, "h1": h1, "z2": z2, "h2": h2}'''},
+        expect={"test_forward_shapes": 0.0, "test_forward_values": 0.0},
+        says="is a Agreeable, not a plain numpy array"),
+    "eq_always_true": dict(
+        cells={"cost": '''class Yes(float):
+    def __eq__(self, other):
+        return True
+    __hash__ = float.__hash__
+
+def cost(x, xhat):
+    return Yes(123.0)'''},
+        expect={"test_cost": 0.0}, says="is a Yes; return a Python float"),
+    "metadata_stripped": dict(
+        transform=strip_nbgrader_metadata, expect={}, says="test_cost: 2 of 2 points"),
+    "saved_with_outputs": dict(
+        transform=add_outputs, expect={}, says="test_g_values: 1 of 1 points"),
+}
