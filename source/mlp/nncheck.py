@@ -1,0 +1,647 @@
+"""nncheck: run an assignment's checks against your code.
+
+This file ships with every assignment. You can use it two ways:
+
+* In the notebook, each test cell calls ``check("test_<function>...")``. It runs
+  the public checks for that cell on the functions you defined and prints what
+  passed and what did not.
+* In a terminal, ``python nncheck.py autoencoder.ipynb`` runs the code cells of
+  the notebook (not the test cells and not the slow demo cells) in a fresh
+  namespace, then prints a per-function table of the public checks.
+
+Public checks are a subset of what grading runs. More checks, on other inputs,
+run when your notebook is graded, so passing here is necessary, not sufficient.
+
+A check is a plain function ``test_...(submission)`` tagged with ``@cell(grade_id)``.
+It calls your code through ``submission.<name>(...)``, which copies the inputs,
+silences warnings, stops runaway loops and turns errors into readable messages.
+"""
+import contextlib
+import copy
+import importlib
+import io
+import itertools
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+import types
+import warnings
+
+import numpy as np
+
+# Taken from numpy's own submodules, not from the `np` namespace, so that a
+# notebook that reassigns np.allclose, np.abs or np.ndarray changes nothing here.
+try:
+    from numpy._core import multiarray as _multiarray, umath as _umath
+    from numpy._core import numeric as _numeric, _ufunc_config
+except ImportError:  # numpy < 2
+    from numpy.core import multiarray as _multiarray, umath as _umath
+    from numpy.core import numeric as _numeric, _ufunc_config
+from numpy.testing._private import utils as _testing_utils
+
+_ndarray = _multiarray.ndarray
+_array = _multiarray.array
+_abs = _umath.absolute
+_isfinite = _umath.isfinite
+_maximum = _umath.maximum
+_errstate = _ufunc_config.errstate
+_floating = np.floating
+_integer = np.integer
+
+#: Checked during grading: each public name must still be numpy's own function.
+WATCHED = {
+    "np.allclose": (np, "allclose", _numeric.allclose),
+    "np.isclose": (np, "isclose", _numeric.isclose),
+    "np.array_equal": (np, "array_equal", _numeric.array_equal),
+    "np.abs": (np, "abs", _umath.absolute),
+    "np.ndarray": (np, "ndarray", _multiarray.ndarray),
+    "np.testing.assert_allclose": (np.testing, "assert_allclose",
+                                   _testing_utils.assert_allclose),
+    "np.testing.assert_array_equal": (np.testing, "assert_array_equal",
+                                      _testing_utils.assert_array_equal),
+    "np.testing.assert_array_almost_equal": (np.testing, "assert_array_almost_equal",
+                                             _testing_utils.assert_array_almost_equal),
+    "np.testing.assert_almost_equal": (np.testing, "assert_almost_equal",
+                                       _testing_utils.assert_almost_equal),
+}
+
+
+def tampered_numpy():
+    """Names from WATCHED that no longer hold numpy's own function."""
+    return [label for label, (owner, attr, original) in WATCHED.items()
+            if getattr(owner, attr, None) is not original]
+
+
+#: Seconds one call into your code may take before it is stopped. Below
+#: nbgrader's 30 s cell timeout, so a runaway loop costs one check, not the cell.
+CALL_TIMEOUT = 10.0
+
+#: Relative error below which two float64 results count as equal. Rounding in a
+#: differently ordered but correct computation stays near 1e-15; real mistakes
+#: (a missing 1/m, a transposed gradient) are off by far more than 1e-6.
+VALUE_RTOL = 1e-6
+
+#: Step for the central-difference gradient. Its truncation error is O(h**2),
+#: about 1e-10 here, and its rounding error about eps / h, also near 1e-10.
+GRAD_STEP = 1e-5
+
+#: Relative error allowed between an analytic and a central-difference gradient.
+#: Correct gradients land near 1e-9; a wrong one is off by 1e-2 or more.
+GRAD_RTOL = 1e-6
+
+GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
+
+#: Functions (the objects, not their names) that already ran past CALL_TIMEOUT
+#: in this process. Later calls fail at once, so one runaway loop costs
+#: CALL_TIMEOUT once, not once per check.
+TIMED_OUT = []
+
+
+class CheckFailed(AssertionError):
+    """A check did not pass. The message is written for the student."""
+
+
+class CallTimeout(BaseException):
+    """Your code ran longer than CALL_TIMEOUT (a BaseException, so that a bare
+    ``except Exception`` in student code cannot swallow it)."""
+
+
+# --------------------------------------------------------------------------
+# Registering checks
+# --------------------------------------------------------------------------
+
+def cell(grade_id):
+    """Tag a check function with the nbgrader test cell it belongs to."""
+    def tag(fn):
+        fn.grade_id = grade_id
+        return fn
+    return tag
+
+
+def checks_for(module, grade_id=None):
+    """The check functions of a module, in the order they are defined."""
+    found = [f for f in vars(module).values()
+             if isinstance(f, types.FunctionType) and hasattr(f, "grade_id")
+             and f.__name__.startswith("test_")]
+    found.sort(key=lambda f: f.__code__.co_firstlineno)
+    return [f for f in found if grade_id is None or f.grade_id == grade_id]
+
+
+# --------------------------------------------------------------------------
+# Calling student code
+# --------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Raise CallTimeout in the main thread after `seconds` (POSIX only)."""
+    usable = (hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def _stop(signum, frame):
+        raise CallTimeout()
+
+    previous = signal.signal(signal.SIGALRM, _stop)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextlib.contextmanager
+def quiet():
+    """No warnings, no floating-point complaints, no prints reach the cell.
+
+    nbgrader scores a test cell 0 if anything reaches stderr, so a harmless
+    overflow warning from a correct answer must not decide a grade.
+    """
+    sink = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with _errstate(all="ignore"):
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                yield sink
+
+
+def _student_line(tb):
+    """The innermost traceback frame that is the student's code, as text."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    best = None
+    for frame, lineno in traceback.walk_tb(tb):
+        fname = frame.f_code.co_filename
+        if ("site-packages" in fname or fname.startswith(here + os.sep)
+                or fname.startswith(sys.prefix)):
+            continue
+        best = (frame.f_code.co_name, lineno)
+    if best is None:
+        return ""
+    return f" (in `{best[0]}`, line {best[1]} of its cell)"
+
+
+def _same_value(a, b):
+    """Equality for snapshots of inputs: arrays, dicts, lists, scalars."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, _ndarray):
+        return a.shape == b.shape and a.dtype == b.dtype and bool(
+            ((a == b) | ((a != a) & (b != b))).all())
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
+    return a is b or a == b
+
+
+class Submission:
+    """The functions under test, looked up by name in a namespace.
+
+    namespace: a notebook's globals, or a module's dict. Functions are looked up
+    when called, so a test can swap in the reference for a helper (``using``)
+    and grade each function on its own.
+    """
+
+    def __init__(self, namespace, label="your notebook"):
+        self._ns = namespace
+        self._label = label
+        self.calls = []          # (name, args, result) of each call, for diagnosis
+
+    def defines(self, name):
+        return callable(self._ns.get(name))
+
+    def lookup(self, name):
+        """The object the notebook defines as `name` (a class, say), or None.
+        Not guarded: call its methods through `method`."""
+        return self._ns.get(name)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return lambda *args, **kwargs: self.call(name, *args, **kwargs)
+
+    @contextlib.contextmanager
+    def using(self, **replacements):
+        """Temporarily replace helpers by name, e.g. ``using(g=reference.g)``.
+
+        A dotted name, ``"NeuralNetwork.feedforward"``, replaces that attribute
+        of the student's class (pass the raw class attribute, e.g. a
+        staticmethod object, as found in the reference class's ``vars``).
+        """
+        missing = object()
+        saved = []
+        try:
+            for name, value in replacements.items():
+                if "." in name:
+                    cls_name, attr = name.split(".", 1)
+                    owner = self._ns.get(cls_name)
+                    if not isinstance(owner, type):
+                        continue  # no such class: the checks will say so
+                    saved.append((owner, attr, vars(owner).get(attr, missing)))
+                    setattr(owner, attr, value)
+                else:
+                    saved.append((None, name, self._ns.get(name, missing)))
+                    self._ns[name] = value
+            yield self
+        finally:
+            for owner, attr, old in reversed(saved):
+                if owner is None:
+                    if old is missing:
+                        self._ns.pop(attr, None)
+                    else:
+                        self._ns[attr] = old
+                elif old is missing:
+                    delattr(owner, attr)
+                else:
+                    setattr(owner, attr, old)
+
+    def call(self, name, *args, **kwargs):
+        """Call the student's `name` on copies of args; return its result.
+
+        Raises CheckFailed, with a message for the student, if the function is
+        missing, raises, runs too long, or changes its inputs in place.
+        """
+        fn = self._ns.get(name)
+        if fn is None:
+            raise CheckFailed(f"`{name}` is not defined. Did the cell that defines it "
+                              "run without errors?")
+        if not callable(fn):
+            raise CheckFailed(f"`{name}` is a {type(fn).__name__}, not a function.")
+        return self._guarded(name, fn, args, kwargs)
+
+    def method(self, obj, name, *args, **kwargs):
+        """Call obj.name(*args) with the same guards as `call`."""
+        label = f"{type(obj).__name__}.{name}"
+        fn = getattr(obj, name, None)
+        if not callable(fn):
+            raise CheckFailed(f"`{label}` is not defined.")
+        return self._guarded(label, fn, args, kwargs)
+
+    def _guarded(self, name, fn, args, kwargs):
+        if any(fn is f for f in TIMED_OUT):
+            raise CheckFailed(f"`{name}` did not finish within {CALL_TIMEOUT:g} s "
+                              "earlier, so it was not called again.")
+        given = copy.deepcopy(args)
+        before = copy.deepcopy(args)
+        try:
+            with quiet(), _time_limit(CALL_TIMEOUT):
+                result = fn(*given, **kwargs)
+        except CallTimeout:
+            TIMED_OUT.append(fn)
+            raise CheckFailed(f"`{name}` did not finish within {CALL_TIMEOUT:g} s "
+                              "(an infinite loop?).") from None
+        except NotImplementedError:
+            raise CheckFailed(f"`{name}` is not implemented yet "
+                              "(it raises NotImplementedError).") from None
+        except MemoryError:
+            raise CheckFailed(f"`{name}` ran out of memory.") from None
+        except RecursionError:
+            raise CheckFailed(f"`{name}` recursed too deeply.") from None
+        except CheckFailed:
+            raise
+        except Exception as e:  # any error in student code is a failed check
+            raise CheckFailed(f"`{name}` raised {type(e).__name__}: {e}"
+                              f"{_student_line(e.__traceback__)}") from None
+        for i, (a, b) in enumerate(zip(before, given)):
+            if not _same_value(a, b):
+                raise CheckFailed(f"`{name}` changed its argument #{i + 1} in place. "
+                                  "Work on a copy (e.g. `w = w - lr * dw`, not `w -= ...`).")
+        self.calls.append((name, before, result))
+        return result
+
+
+def load_namespace(source, filename="<solution>"):
+    """Execute Python source in a fresh namespace and return it (a dict)."""
+    ns = {"__name__": "__submission__"}
+    exec(compile(source, filename, "exec"), ns)
+    return ns
+
+
+# --------------------------------------------------------------------------
+# Expectations, used inside checks
+# --------------------------------------------------------------------------
+
+def _shape(x):
+    return tuple(x.shape)
+
+
+def expect_array(value, shape, what):
+    """value must be a float numpy array (not a subclass) of this shape, all finite."""
+    if isinstance(value, (list, tuple)):
+        raise CheckFailed(f"{what} is a {type(value).__name__}; return a numpy array "
+                          f"of shape {shape} (np.asarray).")
+    if isinstance(value, (int, float, complex, _floating, _integer)):
+        raise CheckFailed(f"{what} is a scalar ({type(value).__name__}); expected an "
+                          f"array of shape {shape}.")
+    if type(value) is not _ndarray:
+        raise CheckFailed(f"{what} is a {type(value).__name__}, not a plain numpy "
+                          f"array; expected an array of shape {shape}.")
+    if value.ndim == 0:
+        raise CheckFailed(f"{what} is a 0-d array; expected shape {shape}.")
+    if _shape(value) != tuple(shape):
+        raise CheckFailed(f"{what} has shape {_shape(value)}; expected {tuple(shape)}.")
+    if not issubclass(value.dtype.type, _floating):
+        raise CheckFailed(f"{what} has dtype {value.dtype}; expected floats.")
+    if not bool(_isfinite(value).all()):
+        raise CheckFailed(f"{what} contains nan or inf.")
+    return value
+
+
+def expect_float(value, what):
+    """value must be a Python float (np.float64 is one), finite."""
+    if isinstance(value, _ndarray):
+        kind = "0-d array" if value.ndim == 0 else f"array of shape {_shape(value)}"
+        raise CheckFailed(f"{what} is a {kind}; return a Python float (use float(...)).")
+    if isinstance(value, bool) or not isinstance(value, (float, _floating)):
+        raise CheckFailed(f"{what} is a {type(value).__name__}; return a Python float.")
+    if type(value) not in (float, np.float64):
+        raise CheckFailed(f"{what} is a {type(value).__name__}; return a Python float.")
+    value = float(value)
+    if value != value or value in (float("inf"), float("-inf")):
+        raise CheckFailed(f"{what} is {value}.")
+    return value
+
+
+def rel_error(x, y):
+    """Largest relative error between two arrays (cs231n's definition)."""
+    x = _array(x, dtype=float, subok=False)
+    y = _array(y, dtype=float, subok=False)
+    return float((_abs(x - y) / _maximum(1e-8, _abs(x) + _abs(y))).max())
+
+
+def expect_close(actual, expected, what, rtol=VALUE_RTOL):
+    """actual (already validated) must match expected to relative error rtol."""
+    if _shape(_array(actual)) != _shape(_array(expected)):
+        raise CheckFailed(f"{what} has shape {_shape(_array(actual))}; "
+                          f"expected {_shape(_array(expected))}.")
+    err = rel_error(actual, expected)
+    if not err <= rtol:
+        raise CheckFailed(f"{what} is wrong: relative error {err:.1e} (allowed {rtol:.0e}).")
+
+
+def numerical_gradient(f, x, h=GRAD_STEP):
+    """Central-difference gradient of scalar f() with respect to array x.
+
+    f: callable of no arguments that reads x; x: float array, any shape,
+    perturbed in place and restored. Returns an array of x's shape.
+    """
+    grad = _array(x, dtype=float) * 0.0
+    for i in itertools.product(*(range(d) for d in x.shape)):
+        old = x[i]
+        x[i] = old + h
+        plus = f()
+        x[i] = old - h
+        minus = f()
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+# --------------------------------------------------------------------------
+# Running checks
+# --------------------------------------------------------------------------
+
+class Mistake:
+    """A known wrong answer, kept as code so feedback can name it.
+
+    target: the graded function it replaces; variant: the wrong function;
+    says: what the feedback tells the student; loses: {grade_id: points lost}
+    when this mistake is the only one (the proof the suite catches it).
+    """
+
+    def __init__(self, name, target, variant, says, loses):
+        self.name, self.target, self.variant = name, target, variant
+        self.says, self.loses = says, dict(loses)
+
+    def __repr__(self):
+        return f"Mistake({self.name!r})"
+
+
+def _same_result(a, b):
+    try:
+        if isinstance(a, dict) and isinstance(b, dict):
+            return a.keys() == b.keys() and all(_same_result(a[k], b[k]) for k in a)
+        if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
+            return len(a) == len(b) and all(_same_result(x, y) for x, y in zip(a, b))
+        if a is None or b is None:
+            return a is b
+        x, y = _array(a, dtype=float, subok=False), _array(b, dtype=float, subok=False)
+        if x.shape != y.shape:
+            return False
+        with _errstate(all="ignore"):
+            both_nan = (x != x) & (y != y)
+            return bool((both_nan | (_abs(x - y) <= 1e-9 + 1e-6 * _abs(y))).all())
+    except Exception:
+        return False
+
+
+def diagnose(submission, mistakes):
+    """Names the known mistakes whose variant reproduces a recorded call."""
+    found = []
+    for name, args, result in submission.calls:
+        for m in mistakes:
+            if m.target != name or m in found:
+                continue
+            try:
+                with quiet(), _time_limit(CALL_TIMEOUT):
+                    expected = m.variant(*copy.deepcopy(args))
+            except BaseException:
+                continue
+            if _same_result(result, expected):
+                found.append(m)
+    return found
+
+
+class Outcome:
+    """Result of one check: name, passed, message (failure text or '')."""
+
+    def __init__(self, name, passed, message=""):
+        self.name, self.passed, self.message = name, passed, message
+
+
+def run_check(fn, namespace, fixtures, mistakes=(), isolate=None):
+    """Run one check against a namespace; never raises.
+
+    isolate: {name: function} put in the namespace for the duration of the
+    check (the reference helpers, when grading), then taken out again.
+    """
+    sub = Submission(namespace)
+    kwargs = {}
+    for p in fn.__code__.co_varnames[:fn.__code__.co_argcount]:
+        kwargs[p] = sub if p == "submission" else fixtures[p]
+    label = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
+    try:
+        with sub.using(**(isolate or {})):
+            fn(**kwargs)
+    except CheckFailed as e:
+        msg = str(e)
+        for m in diagnose(sub, mistakes):
+            msg += f"\n      This looks like a known mistake: {m.says}"
+        return Outcome(label, False, msg)
+    except CallTimeout:
+        return Outcome(label, False, f"timed out after {CALL_TIMEOUT:g} s")
+    except Exception as e:  # a bug in a check must not crash the run
+        return Outcome(label, False, f"the check itself failed ({type(e).__name__}); "
+                                     "please tell the course staff")
+    return Outcome(label, True)
+
+
+def format_outcomes(title, outcomes):
+    lines = [title]
+    for o in outcomes:
+        lines.append(f"  {'PASS' if o.passed else 'FAIL'}  {o.name}")
+        if o.message:
+            lines.append("        " + o.message)
+    return "\n".join(lines)
+
+
+def _public_module(assignment):
+    here = os.path.dirname(os.path.abspath(__file__))
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    return importlib.import_module(f"{assignment}_checks")
+
+
+def check(grade_id, namespace=None):
+    """Run the public checks of one test cell against the notebook's functions.
+
+    Prints one line per check; raises CheckFailed if any failed, else returns None. While a notebook is being
+    graded this prints nothing: the hidden part of the same cell reports the
+    public and hidden checks together.
+    """
+    if GRADING:
+        return None
+    if namespace is None:
+        namespace = sys.modules["__main__"].__dict__
+    module = _public_module(_assignment_of(grade_id))
+    checks = checks_for(module, grade_id)
+    if not checks:
+        raise ValueError(f"no public checks are registered for {grade_id!r}")
+    outcomes = [run_check(fn, namespace, {}, getattr(module, "MISTAKES", ()))
+                for fn in checks]
+    passed = sum(o.passed for o in outcomes)
+    print(format_outcomes(f"{grade_id}: {passed}/{len(outcomes)} public checks passed",
+                          outcomes))
+    print("  (more checks run when the notebook is graded)")
+    if passed < len(outcomes):
+        # An error makes the cell fail visibly, in JupyterLab and in `nbgrader validate`.
+        raise CheckFailed(f"{len(outcomes) - passed} of {len(outcomes)} public checks for "
+                          f"{grade_id} failed; see above.")
+    return None
+
+
+def _assignment_of(grade_id):
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.endswith("_checks.py"):
+            assignment = name[:-len("_checks.py")]
+            if grade_id in getattr(_public_module(assignment), "CELLS", {}):
+                return assignment
+    raise ValueError(f"unknown test cell {grade_id!r}")
+
+
+# --------------------------------------------------------------------------
+# Terminal: python nncheck.py NOTEBOOK.ipynb
+# --------------------------------------------------------------------------
+
+#: Cells with this tag (the slow real-data demos) are not run by the local check.
+SKIP_TAG = "skip-local-check"
+
+
+def notebook_namespace(path):
+    """Execute a notebook's code cells, except test cells and skipped cells.
+
+    Returns (namespace, problems): problems lists cells that raised.
+    """
+    with open(path, encoding="utf-8") as f:
+        nb = json.load(f)
+    ns = {"__name__": "__main__"}
+    problems = []
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    for index, c in enumerate(nb.get("cells", [])):
+        if c.get("cell_type") != "code":
+            continue
+        meta = c.get("metadata", {})
+        grading = meta.get("nbgrader", {})
+        if grading.get("grade") and not grading.get("solution"):
+            continue
+        if SKIP_TAG in meta.get("tags", []):
+            continue
+        source = "".join(c.get("source", ""))
+        source = "\n".join(line for line in source.splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
+        try:
+            with quiet(), _time_limit(CALL_TIMEOUT):
+                exec(compile(source, f"<cell {index}>", "exec"), ns)
+        except CallTimeout:
+            problems.append(f"cell {index} did not finish within {CALL_TIMEOUT:g} s")
+        except BaseException as e:  # SystemExit too: keep checking the rest
+            problems.append(f"cell {index} raised {type(e).__name__}: {e}")
+    return ns, problems
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1 or not argv[0].endswith(".ipynb"):
+        print("usage: python nncheck.py NOTEBOOK.ipynb", file=sys.stderr)
+        return 2
+    path = argv[0]
+    if not os.path.exists(path):
+        print(f"nncheck: no such notebook: {path}", file=sys.stderr)
+        return 2
+    assignment = os.path.splitext(os.path.basename(path))[0]
+    try:
+        module = _public_module(assignment)
+    except ImportError:
+        print(f"nncheck: no public checks for {assignment!r} beside nncheck.py",
+              file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    ns, problems = notebook_namespace(path)
+    rows, details = [], []
+    mistakes = getattr(module, "MISTAKES", ())
+    for grade_id, (function, points) in module.CELLS.items():
+        outcomes = [run_check(fn, ns, {}, mistakes) for fn in checks_for(module, grade_id)]
+        rows.append((function, grade_id, sum(o.passed for o in outcomes), len(outcomes)))
+        details += [f"{grade_id}: {o.name}\n    {o.message}" for o in outcomes if not o.passed]
+    print(f"Public checks for {os.path.basename(path)}\n")
+    width = max(len(r[1]) for r in rows) + 2
+    fwidth = max(len(r[0]) for r in rows + [("function",)]) + 2
+    print(f"  {'function':<{fwidth}}{'test cell':<{width}}public checks")
+    for function, grade_id, passed, total in rows:
+        mark = "ok" if passed == total else "FAILING"
+        print(f"  {function:<{fwidth}}{grade_id:<{width}}{passed}/{total}  {mark}")
+    if problems:
+        print("\nCells that raised while loading the notebook:")
+        for p in problems:
+            print("  " + p)
+    if details:
+        print("\nWhat failed:")
+        for d in details:
+            print("  " + d)
+    passed = sum(r[2] for r in rows)
+    total = sum(r[3] for r in rows)
+    print(f"\n{passed} of {total} public checks passed in "
+          f"{time.perf_counter() - start:.1f} s. Hidden checks run when the notebook is "
+          "graded; they use other inputs and check more.")
+    return 0 if passed == total and not problems else 1
+
+
+if GRADING and __name__ == "nncheck":
+    # Being graded: the course's grader loads the reference and the hidden checks
+    # now, from the notebook's first cell, before any of the student's code runs.
+    import nncourse.grading
+    nncourse.grading.activate(os.path.dirname(os.path.abspath(__file__)))
+
+if __name__ == "__main__":
+    # Run the copy imported as `nncheck`, the one the checks modules use, so
+    # there is a single CheckFailed class.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import nncheck
+    sys.exit(nncheck.main())
