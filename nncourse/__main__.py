@@ -24,6 +24,8 @@ def main(argv=None):
     g.add_argument("assignments", nargs="*", help="assignments to grade (default: all)")
     g.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
     g.add_argument("--force", action="store_true", help="regrade even what is already graded")
+    g.add_argument("--shard", metavar="I/N", help="grade only shard I of N (one job of N, e.g. "
+                   "on several machines sharing a PostgreSQL gradebook)")
     args = parser.parse_args(argv)
     try:
         if args.command == "demo":

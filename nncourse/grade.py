@@ -27,10 +27,12 @@ LOCK = ".grading.lock"
 
 
 class CourseLock:
-    """An exclusive lock on the course's gradebook, for one grading run."""
+    """An exclusive lock on the course's gradebook, for one grading run (or,
+    with `shard`, for one shard: different shards may run at once)."""
 
-    def __init__(self, root):
-        self.path = Path(root) / LOCK
+    def __init__(self, root, shard=None):
+        name = LOCK if shard is None else f"{LOCK}.shard-{shard[0]}-of-{shard[1]}"
+        self.path = Path(root) / name
         self.file = None
 
     def __enter__(self):
@@ -75,6 +77,25 @@ def _ledger(root, assignment, student):
 def is_done(root, assignment, student):
     ledger = _ledger(root, assignment, student)
     return ledger.exists() and ledger.read_text().strip() == submission_hash(root, assignment, student)
+
+
+def in_shard(student, shard):
+    """Whether a student belongs to shard (i, n), 1 <= i <= n: a stable split by
+    a hash of the id, the same on every machine and in every run."""
+    if shard is None:
+        return True
+    i, n = shard
+    return int(hashlib.sha256(student.encode()).hexdigest(), 16) % n == i - 1
+
+
+def parse_shard(text):
+    try:
+        i, n = (int(p) for p in text.split("/"))
+    except ValueError:
+        raise course.CourseError(f"--shard takes I/N, e.g. 2/4; got {text!r}") from None
+    if not 1 <= i <= n:
+        raise course.CourseError(f"--shard {text}: I must be between 1 and N")
+    return i, n
 
 
 def submissions(root, assignments=None):
@@ -157,14 +178,15 @@ def _notes(root, assignment, student):
 
 
 def grade_class(root=course.ROOT, assignments=None, workers=None, force=False, say=print,
-                students=None):
-    """Autograde every pending submission. Returns {(assignment, student): status}."""
+                shard=None):
+    """Autograde every pending submission (of one shard, if given).
+    Returns {(assignment, student): status}."""
     root = Path(root).resolve()
     workers = workers or os.cpu_count() or 1
-    with CourseLock(root):
+    with CourseLock(root, shard):
         todo, status = [], {}
         for a, s in submissions(root, assignments):
-            if students and s not in students:
+            if not in_shard(s, shard):
                 continue
             if not force and is_done(root, a, s):
                 status[(a, s)] = "already graded"
@@ -211,7 +233,9 @@ def summary(root, status):
 
 
 def main(args):
-    status = grade_class(course.ROOT, args.assignments or None, args.workers, args.force)
+    shard = parse_shard(args.shard) if args.shard else None
+    status = grade_class(course.ROOT, args.assignments or None, args.workers, args.force,
+                         shard=shard)
     print()
     print(summary(course.ROOT, status))
     failed = [k for k, v in status.items() if v.startswith("FAILED")]

@@ -121,3 +121,15 @@ def test_nbgrader_validate_passes_on_source_and_fails_on_release(assignment):
     for gid in cells:  # each failing cell is shown, and the error says why
         assert f'check("{gid}")' in out
     assert out.count("CheckFailed:") >= len(cells)
+
+
+def test_shards_run_at_once_and_add_up_to_a_clean_run(clean, tmp_path):
+    """Two jobs, --shard 1/2 and --shard 2/2, at the same time on one course:
+    together they grade everyone once, with the clean run's scores."""
+    root = make_class(copy_course(tmp_path))
+    jobs = [run_cli(root, "--workers", "1", "--shard", f"{i}/2") for i in (1, 2)]
+    outs = [job.communicate(timeout=600)[0] for job in jobs]
+    assert [job.returncode for job in jobs] == [0, 0], outs
+    counts = [int(out.split(" to grade")[0].split()[-1]) for out in outs]
+    assert sum(counts) == len(grade.submissions(root))
+    assert demo.scores(root) == clean[2]
