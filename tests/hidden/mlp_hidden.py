@@ -110,16 +110,19 @@ def test_getActivationFunction_hidden(submission, reference):
                          f"getActivationFunction({name!r})(z)")
 
 
+def sigmoid_at_large_z(submission, reference, method, label):
+    """The student's `method`("sigmoid") on Z_LARGE matches the reference's."""
+    out = activation(submission, method, "sigmoid")(Z_LARGE)
+    with naming(MISTAKES, method, lambda: out, lambda v: v("sigmoid")(Z_LARGE.copy())):
+        out = expect_array(out, Z_LARGE.shape, f"{label} at large |z|")
+        expect_close(out, getattr(reference.NeuralNetwork, method)("sigmoid")(Z_LARGE),
+                     f"{label} at large |z|")
+
+
 @cell("test_getActivationFunction_stable")
 def test_getActivationFunction_stable_hidden(submission, reference):
     """the sigmoid is finite and exact at large |z| (709 and 710 are where exp overflows)"""
-    f = activation(submission, "getActivationFunction", "sigmoid")
-    out = f(Z_LARGE)
-    with naming(MISTAKES, "getActivationFunction", lambda: out,
-                lambda v: v("sigmoid")(Z_LARGE.copy())):
-        out = expect_array(out, Z_LARGE.shape, "sigmoid(z) at large |z|")
-        expect_close(out, reference.NeuralNetwork.getActivationFunction("sigmoid")(Z_LARGE),
-                     "sigmoid(z) at large |z|")
+    sigmoid_at_large_z(submission, reference, "getActivationFunction", "sigmoid(z)")
 
 
 @cell("test_getActivationFunction_unknown")
@@ -143,13 +146,7 @@ def test_getDerivativeActivationFunction_hidden(submission, reference):
 @cell("test_getDerivativeActivationFunction_stable")
 def test_getDerivativeActivationFunction_stable_hidden(submission, reference):
     """sigmoid' is finite and exact at large |z|"""
-    f = activation(submission, "getDerivativeActivationFunction", "sigmoid")
-    out = f(Z_LARGE)
-    with naming(MISTAKES, "getDerivativeActivationFunction", lambda: out,
-                lambda v: v("sigmoid")(Z_LARGE.copy())):
-        out = expect_array(out, Z_LARGE.shape, "sigmoid'(z) at large |z|")
-        expect_close(out, reference.NeuralNetwork.getDerivativeActivationFunction("sigmoid")(Z_LARGE),
-                     "sigmoid'(z) at large |z|")
+    sigmoid_at_large_z(submission, reference, "getDerivativeActivationFunction", "sigmoid'(z)")
 
 
 @cell("test_getDerivativeActivationFunction_unknown")
