@@ -1,0 +1,231 @@
+"""Adversarial submissions for the mlp (the NeuralNetwork class), graded by real nbgrader autograde.
+
+Each case is the reference answer with one crafted change: `cells` replaces
+solution cells (by grade_id) with the code shown, `transform` edits the notebook
+JSON. `expect` lists the test cells that must not get full marks, with their
+score ("rest" sets every other cell, "rest_after" every cell after the last one
+named); `says` is what the student must read in that notebook's graded output.
+tests/test_corpus.py runs them all.
+
+The whole class is one solution cell, "NeuralNetwork". So a case replaces that
+cell with the reference class (read from solutions/mlp.py, so the cases follow
+the reference) in which one method is broken, by a targeted edit that must
+apply. An error at the top level of that cell, before the class statement,
+leaves NeuralNetwork undefined: then every test cell scores 0, whatever the
+methods would have done. Every method is graded with the reference versions of
+the methods it calls (DEPENDS in mlp_checks.py), so a broken method costs only
+its own cells.
+"""
+import textwrap
+from pathlib import Path
+
+from corpus_tools import (add_outputs, delete_test_cell, duplicate_test_cell, edit_test_cell,
+                          move_test_cell_to_top, strip_nbgrader_metadata)
+
+ALL_ZERO = {"rest": 0.0}
+CELL = "NeuralNetwork"       # grade_id of the one solution cell
+
+_REFERENCE = (Path(__file__).resolve().parents[2] / "solutions" / "mlp.py").read_text(encoding="utf-8")
+CLASS = _REFERENCE[_REFERENCE.index("class NeuralNetwork:"):].rstrip("\n") + "\n"
+
+
+def edit(old, new, source=CLASS):
+    """source with the one occurrence of `old` replaced by `new`."""
+    assert source.count(old) == 1, f"expected exactly one {old!r} in the reference class"
+    return source.replace(old, new)
+
+
+def _method_span(name, source=CLASS):
+    """(start, end) of method `name` in source: its decorators, def and body,
+    without the blank lines after it."""
+    lines = source.splitlines(keepends=True)
+    starts = [i for i, line in enumerate(lines) if line.startswith(f"    def {name}(")]
+    assert len(starts) == 1, f"expected one method {name!r} in the reference class"
+    first = starts[0]
+    while lines[first - 1].startswith("    @"):
+        first -= 1
+    last = starts[0] + 1
+    while last < len(lines) and not (lines[last].startswith("    ") and lines[last][4] not in " \n"):
+        last += 1
+    while not lines[last - 1].strip():
+        last -= 1
+    offset = [0]
+    for line in lines:
+        offset.append(offset[-1] + len(line))
+    return offset[first], offset[last]
+
+
+def swap_method(name, new, source=CLASS):
+    """source with method `name` replaced by `new` (written at column 0; it is
+    indented into the class), or removed if `new` is empty."""
+    start, end = _method_span(name, source)
+    body = textwrap.indent(textwrap.dedent(new).strip("\n") + "\n", "    ") if new else ""
+    rest = source[end:]
+    if not new:
+        rest = rest.lstrip("\n")
+        return (source[:start] + rest).rstrip("\n") + "\n"
+    return source[:start] + body + rest
+
+
+def class_with(name, new):
+    return {CELL: swap_method(name, new)}
+
+
+CASES = {
+    "stub": dict(stub=True, expect=ALL_ZERO, says="is not implemented yet"),
+    "syntax_error": dict(
+        cells={CELL: edit("    def feedforward(self, x):\n", "    def feedforward(self, x)\n")},
+        expect=ALL_ZERO,
+        says="`NeuralNetwork` is not defined. Did the cell that defines it run without errors?"),
+    "raises_when_run": dict(
+        # Before the class statement: the class is never defined.
+        cells={CELL: "import a_module_that_does_not_exist\n\n" + CLASS},
+        expect=ALL_ZERO, says="`NeuralNetwork` is not defined"),
+    "raises_after_class": dict(
+        # After the class statement: the class exists, and that is all that is graded.
+        cells={CELL: CLASS + "\nraise RuntimeError('the class is defined; then this')\n"},
+        expect={}, says="test_init_shapes: 1 of 1 points"),
+    "infinite_loop": dict(
+        # backpropagation and train keep their points: their checks use the
+        # reference feedforward. (The demo cells that call feedforward each hit
+        # nbgrader's cell timeout; they are not graded.)
+        cells=class_with("feedforward", '''
+            def feedforward(self, x):
+                z_s, a_s = [], [np.asarray(x, dtype=float)]
+                l = 0
+                while l < len(self.weights):          # l is never incremented
+                    z = self.weights[l] @ a_s[l] + self.biases[l]
+                    a = self.getActivationFunction(self.activations[l])(z)
+                z_s.append(z)
+                a_s.append(a)
+                return z_s, a_s'''),
+        expect={"test_feedforward_shapes": 0.0, "test_feedforward_values": 0.0},
+        says="`NeuralNetwork.feedforward` did not finish within 10 s (an infinite loop?)"),
+    "returns_nan": dict(
+        # e^-z / (1 + e^-z)^2 is exact, but inf / inf = nan once -z > 709.
+        cells={CELL: edit("            return lambda z: sigmoid(z) * (1.0 - sigmoid(z))\n",
+                          "            return lambda z: np.exp(-z) / (1.0 + np.exp(-z)) ** 2\n")},
+        expect={"test_getDerivativeActivationFunction_stable": 0.0},
+        says="sigmoid'([[-1000, 1000]]) contains nan or inf."),
+    "wrong_dtype": dict(
+        cells={CELL: edit("            return lambda z: (np.asarray(z) > 0).astype(float)\n",
+                          "            return lambda z: np.asarray(z) > 0\n")},
+        expect={"test_getDerivativeActivationFunction": 0.0},
+        says="has dtype bool; expected floats"),
+    "returns_list": dict(
+        cells={CELL: edit("size=(n_out, n_in))\n", "size=(n_out, n_in)).tolist()\n")},
+        expect={"test_init_shapes": 0.0},
+        says="weights[0] is a list; return a numpy array of shape (10, 2)"),
+    "returns_python_scalar": dict(
+        cells={CELL: edit("db = [d.sum(axis=1, keepdims=True) for d in deltas]",
+                          "db = [float(d.sum()) for d in deltas]")},
+        expect={"test_backpropagation_shapes": 0.0,
+                "test_backpropagation_numerical_gradient": 0.0},
+        says="db[0] (the shape of biases[0]) is a scalar (float)"),
+    "returns_0d_array": dict(
+        cells={CELL: edit("losses.append(float(np.sum((a_last - y) ** 2) / (2.0 * n)))",
+                          "losses.append(np.asarray(np.sum((a_last - y) ** 2) / (2.0 * n)))")},
+        expect={"test_train_converges": 0.0},
+        says="losses[0] is a 0-d array; return a Python float"),
+    "mutates_inputs": dict(
+        # The error is computed in y's own memory: the caller's y is overwritten.
+        cells={CELL: edit("            losses.append(float(np.sum((a_last - y) ** 2) / (2.0 * n)))\n",
+                          "            err = y\n"
+                          "            err -= a_last\n"
+                          "            losses.append(float(np.sum(err ** 2) / (2.0 * n)))\n")},
+        expect={"test_train_updates": 0.0, "test_train_converges": 0.0},
+        says="`NeuralNetwork.train` changed its argument #2 in place"),
+    "huge_allocation": dict(
+        # Only __init__'s cells: the other checks build their networks without it.
+        cells={CELL: edit("        if len(layers) != len(activations) + 1:\n",
+                          "        scratch = np.ones((100_000, 100_000))\n"
+                          "        if len(layers) != len(activations) + 1:\n")},
+        expect={"test_init_shapes": 0.0, "test_init_mismatch": 0.0},
+        says="`NeuralNetwork.__init__` ran out of memory"),
+    "output_spam": dict(
+        # 100k lines at the top of the cell, and 1000 more from __init__ at every
+        # call (the demo cells build three networks, and call train and
+        # feedforward in loops, so those stay quiet).
+        cells={CELL: "for i in range(100_000):\n    print('debug', i)\n\n" + edit(
+            "        self.layers = list(layers)\n",
+            "        for i in range(1000):\n"
+            "            print('init', i)\n"
+            "        self.layers = list(layers)\n")},
+        expect={}, says="test_init_shapes: 1 of 1 points"),
+    "sys_exit": dict(
+        cells={CELL: "import sys\n\n" + CLASS + "\nsys.exit()\n"},
+        expect={}, says="test_train_converges: 2 of 2 points"),
+    "method_missing": dict(
+        cells=class_with("train", ""),
+        expect={"test_train_updates": 0.0, "test_train_converges": 0.0},
+        says="`NeuralNetwork.train` is not defined."),
+    "test_cell_deleted": dict(
+        transform=delete_test_cell("test_feedforward_values"), expect={},
+        says="test_feedforward_values: 2 of 2 points"),
+    "test_cell_edited": dict(
+        transform=edit_test_cell("test_backpropagation_numerical_gradient", "print('all good')\n6"),
+        cells=class_with("backpropagation", '''
+            def backpropagation(self, y, z_s, a_s):
+                return [np.zeros_like(w) for w in self.weights], [np.zeros_like(b) for b in self.biases]'''),
+        expect={"test_backpropagation_numerical_gradient": 0.0},
+        says="test_backpropagation_numerical_gradient: 0 of 6 points"),
+    "test_cell_moved_up": dict(
+        transform=move_test_cell_to_top("test_train_converges"),
+        expect={"test_train_converges": 0.0}, says="`NeuralNetwork` is not defined"),
+    "test_cell_duplicated": dict(
+        transform=duplicate_test_cell("test_init_shapes"), expect={},
+        says="test_init_shapes: 1 of 1 points"),
+    "patches_allclose": dict(
+        cells={CELL: CLASS + "\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"},
+        expect=ALL_ZERO, says="numpy's comparison functions were replaced (np.allclose, np.isclose)"),
+    "patches_np_testing": dict(
+        # Patched when backpropagation first runs, in the checks of
+        # test_backpropagation_shapes: that cell and every later one score 0.
+        cells={CELL: edit("        batch = y.shape[1]\n",
+                          "        np.testing.assert_allclose = lambda *a, **k: None\n"
+                          "        batch = y.shape[1]\n")},
+        expect={"test_backpropagation_shapes": 0.0, "rest_after": 0.0},
+        says="numpy's comparison functions were replaced (np.testing.assert_allclose)"),
+    "redefines_course_helpers": dict(
+        cells={CELL: "import nncheck\nimport mlp_checks\n\n" + CLASS + "\n"
+                     "def check(*args, **kwargs):\n    return 100\n\n"
+                     "nncheck.expect_close = lambda *a, **k: None\n"
+                     "mlp_checks.check_gradients = lambda result, layers: result\n"},
+        expect=ALL_ZERO, says="the course's check helpers were redefined"),
+    "imports_reference": dict(
+        cells={CELL: "import os, sys\nsys.path.insert(0, os.environ.get('NNCOURSE_ROOT', '..'))\n"
+                     "from solutions.mlp import NeuralNetwork"},
+        expect=ALL_ZERO,
+        says="the notebook tried to read course files during grading (solutions/"),
+    "reads_hidden_suite_when_graded": dict(
+        # Read (and the refusal swallowed) when feedforward first runs, in the
+        # checks of test_feedforward_shapes: that cell and every later one score 0.
+        cells={CELL: "import os\n\n" + edit(
+            "        a = np.asarray(x, dtype=float)\n",
+            "        if os.environ.get('NBGRADER_EXECUTION') == 'autograde':\n"
+            "            root = os.environ.get('NNCOURSE_ROOT', '..')\n"
+            "            try:\n"
+            "                with open(os.path.join(root, 'tests', 'hidden', 'mlp_hidden.py')) as f:\n"
+            "                    f.read()\n"
+            "            except OSError:\n"
+            "                pass\n"
+            "        a = np.asarray(x, dtype=float)\n")},
+        expect={"test_feedforward_shapes": 0.0, "rest_after": 0.0},
+        says="tests/hidden/mlp_hidden.py"),
+    "ndarray_subclass": dict(
+        cells={CELL: "class Agreeable(np.ndarray):\n    def __eq__(self, other):\n        return True\n\n\n"
+                     + edit("                return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
+                            "                return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).view(Agreeable)\n")},
+        expect={"test_getActivationFunction": 0.0, "test_getActivationFunction_stable": 0.0},
+        says="is a Agreeable, not a plain numpy array"),
+    "eq_always_true": dict(
+        cells={CELL: "class Yes(float):\n    def __eq__(self, other):\n        return True\n"
+                     "    __hash__ = float.__hash__\n\n\n"
+                     + edit("losses.append(float(np.sum((a_last - y) ** 2) / (2.0 * n)))",
+                            "losses.append(Yes(np.sum((a_last - y) ** 2) / (2.0 * n)))")},
+        expect={"test_train_converges": 0.0}, says="losses[0] is a Yes; return a Python float"),
+    "metadata_stripped": dict(
+        transform=strip_nbgrader_metadata, expect={}, says="test_train_converges: 2 of 2 points"),
+    "saved_with_outputs": dict(
+        transform=add_outputs, expect={}, says="test_getActivationFunction: 2 of 2 points"),
+}
