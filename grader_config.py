@@ -23,10 +23,25 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # The exchange lives inside the course, so no root and no /usr/local/share.
 c.Exchange.root = os.path.join(here, "exchange")
 
-# Per-cell timeout when grading, in seconds. One call into student code is
-# stopped after nncheck.CALL_TIMEOUT (10 s) and reported as a timeout; this is
-# the backstop for code that blocks outside such a call.
-c.Execute.timeout = 60
+# Per-cell timeouts when grading, in seconds. Inside a test cell, one call into
+# student code is stopped after nncheck.CALL_TIMEOUT (10 s) and reported as a
+# timeout, and a function that timed out is not called again; the cell limit is
+# the backstop for code that blocks outside such a call. Test cells and the
+# cells that hold the answers get GRADED_CELL_TIMEOUT. Every other cell (the
+# notebook's demos and plots, which the reference runs in a few seconds, and
+# cells a student added) gets OTHER_CELL_TIMEOUT: those cells score nothing, so
+# an endless loop there costs the grading run 20 s a cell, not 60.
+GRADED_CELL_TIMEOUT = 60
+OTHER_CELL_TIMEOUT = 20
+
+
+def cell_timeout(cell):
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return GRADED_CELL_TIMEOUT if meta.get("grade") or meta.get("solution") else OTHER_CELL_TIMEOUT
+
+
+c.Execute.timeout = GRADED_CELL_TIMEOUT
+c.Execute.timeout_func = cell_timeout
 # A deleted test cell is put back (and graded), never silently lost. nbgrader
 # 0.9.6 crashes on some damaged notebooks while doing so (a duplicated test
 # cell, a stripped cell metadata); nncourse.preprocessors makes those gradable.

@@ -146,18 +146,22 @@ def _grade_one(assignment, student):
 
 # ------------------------------------------------------------------ driver
 
-def _require_generated(root, names):
-    """Every assignment to grade must be in the gradebook (generate_assignment)."""
+def _prepare_gradebook(root, todo):
+    """Every assignment to grade must be in the gradebook (generate_assignment).
+    Every student is added here, before the workers start: two workers grading
+    one student's two assignments would otherwise both try to add the student."""
     from nbgrader.api import Gradebook, MissingEntry
     db = course.load_config(root).CourseDirectory.db_url
     with course.quiet_logs(), Gradebook(db) as gb:
-        for a in names:
+        for a in sorted({a for a, _ in todo}):
             try:
                 gb.find_assignment(a)
             except MissingEntry:
                 raise course.CourseError(
                     f"'{a}' is not in the gradebook yet: run `nbgrader generate_assignment {a}` "
                     "from the course root first. Nothing was graded.") from None
+        for s in sorted({s for _, s in todo}):
+            gb.update_or_create_student(s)
 
 
 def _notes(root, assignment, student):
@@ -193,7 +197,7 @@ def grade_class(root=course.ROOT, assignments=None, workers=None, force=False, s
             else:
                 todo.append((a, s))
         say(f"{len(todo)} to grade, {len(status)} already graded, {workers} worker(s)")
-        _require_generated(root, sorted({a for a, _ in todo}))
+        _prepare_gradebook(root, todo)
         start = time.perf_counter()
         done = 0
         pool = concurrent.futures.ProcessPoolExecutor(

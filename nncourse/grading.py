@@ -19,6 +19,7 @@ reference solutions, the hidden suites, the source notebooks and other
 students' work. What the hook, the integrity checks and the per-call time
 limit cover, and what they do not, is written down in README.md ("Threat model").
 """
+import linecache
 import os
 import sys
 import types
@@ -59,13 +60,28 @@ def _allowed(path, state):
     return False
 
 
+def _via_linecache(depth=6):
+    """Is this open linecache's (a traceback being displayed)? Then the refusal
+    is not recorded against the student: the traceback shows no hidden lines,
+    and linecache quietly returns nothing, to the student's code too."""
+    frame = sys._getframe(2)
+    for _ in range(depth):
+        if frame is None:
+            return False
+        if frame.f_code.co_filename == linecache.__file__:
+            return True
+        frame = frame.f_back
+    return False
+
+
 def _audit(event, args):
     state = _STATE
     if event != "open" or state is None or not args or not isinstance(args[0], (str, bytes, os.PathLike)):
         return
     path = os.path.realpath(os.fsdecode(args[0]))
     if path.startswith(state.root + os.sep) and not _allowed(path, state):
-        state.blocked.append(os.path.relpath(path, state.root))
+        if not _via_linecache():
+            state.blocked.append(os.path.relpath(path, state.root))
         raise PermissionError(f"reading {os.path.relpath(path, state.root)} is not allowed "
                               "while a notebook is being graded")
 
@@ -139,6 +155,11 @@ def grade_cell(grade_id, namespace):
     except Exception as e:  # a grader fault must be loud, never a silent score
         print(f"{grade_id}: the grader itself failed ({type(e).__name__}: {e}). "
               "This is not your fault; the course staff will regrade this cell.")
+        return 0.0
+    except KeyboardInterrupt:  # nbgrader's per-cell time limit (Execute.timeout) ran out
+        print(f"{grade_id}: 0 points. This cell was stopped: it ran past the time limit "
+              "for one cell. Look for a function that runs "
+              "much longer than it should.")
         return 0.0
     passed = sum(o.passed for o in outcomes)
     if problems:

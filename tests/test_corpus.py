@@ -3,6 +3,7 @@ through the class-grading command. Each must get exactly its expected per-cell
 scores, and its graded notebook must tell the student why."""
 import importlib.util
 import json
+import re
 
 import pytest
 
@@ -43,13 +44,21 @@ def expected(cells, expect):
     return out
 
 
+def selected_cases(session):
+    """The cases this pytest run will check (all of them, unless -k picks some)."""
+    chosen = [tuple(item.callspec.params[k] for k in ("assignment", "name"))
+              for item in session.items
+              if item.originalname == "test_case" and hasattr(item, "callspec")]
+    return chosen or ALL_CASES
+
+
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(tmp_path_factory, request):
     root = copy_course(tmp_path_factory.mktemp("corpus"))
     from nncourse import course
     with course.in_root(root), course.quiet_logs():
         course.generate(root)
-    for a, name in ALL_CASES:
+    for a, name in selected_cases(request.session):
         case = load_cases(a)[name]
         nb = demo.student_notebook(root, a, None if case.get("stub") else
                                    {"cells": case.get("cells", {}), "mistakes": []})
@@ -76,5 +85,11 @@ def test_case(graded, assignment, name):
     cells = suites.load_suite(assignment, root).cells
     assert scores[assignment][name] == expected(cells, case["expect"])
     nb = json.loads((root / "autograded" / name / assignment / f"{assignment}.ipynb").read_text())
-    seen = "\n".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
+    seen = "\n".join("".join(o.get("text", "")) + "".join(o.get("traceback", []))
+                     for c in nb["cells"] for o in c.get("outputs", []))
     assert case["says"] in seen
+    for text in case.get("absent", []):
+        assert text not in seen
+    # No traceback shows a frame of the hidden suite (its code and names).
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", seen)
+    assert f"{assignment}_hidden.py:" not in plain and f'{assignment}_hidden.py", line' not in plain

@@ -79,6 +79,22 @@ def test_interrupted_run_resumes_to_the_same_scores(clean, tmp_path):
     assert demo.scores(root) == clean[2]
 
 
+def test_two_workers_grade_one_students_two_assignments_at_once(tmp_path):
+    """Both workers start on the same new student: the gradebook gets them once."""
+    root = copy_course(tmp_path)
+    with course.in_root(root), course.quiet_logs():
+        course.generate(root)
+    for a in ASSIGNMENTS:
+        folder = root / "submitted" / "zoe" / a
+        folder.mkdir(parents=True)
+        shutil.copy(root / "tests" / "demo" / a / "ada.ipynb", folder / f"{a}.ipynb")
+    status = grade.grade_class(root, workers=2, say=lambda *_: None)
+    assert status == {(a, "zoe"): "graded" for a in ASSIGNMENTS}
+    expected = demo.expected_scores(root)
+    assert {a: demo.scores(root)[a]["zoe"] for a in ASSIGNMENTS} == {
+        a: expected[a]["ada"] for a in ASSIGNMENTS}
+
+
 def test_a_changed_submission_is_graded_again(clean):
     root, _, _ = clean
     a = ASSIGNMENTS[0]

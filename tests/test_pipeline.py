@@ -65,6 +65,22 @@ def test_plain_nbgrader_commands_use_grader_config(graded):
     assert "WARNING" not in text, "grader_config.py has an option nbgrader does not know"
 
 
+def test_cell_timeouts_reach_nbgraders_executor():
+    """nbgrader's Execute, built from the course config, gives test cells and
+    answer cells 60 s and every other cell 20 s (grader_config.py)."""
+    import nbformat
+    from nbgrader.preprocessors import Execute
+    executor = Execute(config=course.load_config(ROOT))
+    nb = nbformat.read(ROOT / "source" / "mlp" / "mlp.ipynb", as_version=4)
+    seen = {}
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            meta = cell.metadata.get("nbgrader", {})
+            kind = "test" if meta.get("grade") else "answer" if meta.get("solution") else "other"
+            seen.setdefault(kind, set()).add(executor._get_timeout(cell))
+    assert seen == {"test": {60}, "answer": {60}, "other": {20}}
+
+
 def test_grades_csv_has_every_student(graded):
     root, scores, _ = graded
     with open(root / "grades.csv") as f:

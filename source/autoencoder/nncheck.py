@@ -76,8 +76,9 @@ def tampered_numpy():
             if getattr(owner, attr, None) is not original]
 
 
-#: Seconds one call into your code may take before it is stopped. Below
-#: nbgrader's 30 s cell timeout, so a runaway loop costs one check, not the cell.
+#: Seconds one call into your code may take before it is stopped. Well below
+#: the grader's 60 s limit for a test cell, so a runaway loop costs one check,
+#: not the cell.
 CALL_TIMEOUT = 10.0
 
 #: Relative error below which two float64 results count as equal. Rounding in a
@@ -95,10 +96,15 @@ GRAD_RTOL = 1e-6
 
 GRADING = os.environ.get("NBGRADER_EXECUTION") == "autograde"
 
-#: Functions (the objects, not their names) that already ran past CALL_TIMEOUT
-#: in this process. Later calls fail at once, so one runaway loop costs
-#: CALL_TIMEOUT once, not once per check.
+#: Functions (the objects, not their names; for a method, its function) that
+#: already ran past CALL_TIMEOUT in this process. Later calls fail at once, so
+#: one runaway loop costs CALL_TIMEOUT once, not once per check.
 TIMED_OUT = []
+
+
+def _identity(fn):
+    """The function behind fn: obj.method is a new bound method at every access."""
+    return getattr(fn, "__func__", fn)
 
 
 class CheckFailed(AssertionError):
@@ -178,7 +184,8 @@ def _student_line(tb):
     for frame, lineno in traceback.walk_tb(tb):
         fname = frame.f_code.co_filename
         if ("site-packages" in fname or fname.startswith(here + os.sep)
-                or fname.startswith(sys.prefix)):
+                or fname.startswith(sys.prefix)
+                or str(frame.f_globals.get("__name__")).startswith("nncourse.")):
             continue
         best = (frame.f_code.co_name, lineno)
     if best is None:
@@ -284,7 +291,7 @@ class Submission:
         return self._guarded(label, fn, args, kwargs)
 
     def _guarded(self, name, fn, args, kwargs):
-        if any(fn is f for f in TIMED_OUT):
+        if any(_identity(fn) is f for f in TIMED_OUT):
             raise CheckFailed(f"`{name}` did not finish within {CALL_TIMEOUT:g} s "
                               "earlier, so it was not called again.")
         given = copy.deepcopy(args)
@@ -293,7 +300,7 @@ class Submission:
             with quiet(), _time_limit(CALL_TIMEOUT):
                 result = fn(*given, **kwargs)
         except CallTimeout:
-            TIMED_OUT.append(fn)
+            TIMED_OUT.append(_identity(fn))
             raise CheckFailed(f"`{name}` did not finish within {CALL_TIMEOUT:g} s "
                               "(an infinite loop?).") from None
         except NotImplementedError:
@@ -305,7 +312,10 @@ class Submission:
             raise CheckFailed(f"`{name}` recursed too deeply.") from None
         except CheckFailed:
             raise
-        except Exception as e:  # any error in student code is a failed check
+        except KeyboardInterrupt:
+            raise
+        except BaseException as e:  # any error in student code is a failed check,
+            # SystemExit included: sys.exit() inside a function must not end the checks
             raise CheckFailed(f"`{name}` raised {type(e).__name__}: {e}"
                               f"{_student_line(e.__traceback__)}") from None
         for i, (a, b) in enumerate(zip(before, given)):
@@ -423,14 +433,34 @@ class Mistake:
         return f"Mistake({self.name!r})"
 
 
-def _same_result(a, b):
+def _kind(value):
+    """What sort of answer a value is, for same_result: arrays by dtype kind,
+    numbers by int or float, anything else by its type."""
+    if isinstance(value, _ndarray):
+        return ("array", type(value), {"u": "i", "c": "f"}.get(value.dtype.kind, value.dtype.kind))
+    if isinstance(value, (bool, np.bool_)):
+        return "bool"
+    if isinstance(value, (int, _integer)):
+        return "int"
+    if isinstance(value, (float, _floating)):
+        return "float"
+    return type(value)
+
+
+def same_result(a, b):
+    """True if a and b are the same answer: the same structure and kinds (an
+    array of bools is not an array of floats, a list is not an array), equal
+    values up to rounding, nan equal to nan. Used to name known mistakes: a
+    result that is only of the wrong type never reproduces a mistake."""
     try:
         if isinstance(a, dict) and isinstance(b, dict):
-            return a.keys() == b.keys() and all(_same_result(a[k], b[k]) for k in a)
+            return a.keys() == b.keys() and all(same_result(a[k], b[k]) for k in a)
         if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-            return len(a) == len(b) and all(_same_result(x, y) for x, y in zip(a, b))
-        if a is None or b is None:
-            return a is b
+            return len(a) == len(b) and all(same_result(x, y) for x, y in zip(a, b))
+        if isinstance(a, str) or isinstance(b, str) or a is None or b is None:
+            return type(a) is type(b) and a == b
+        if _kind(a) != _kind(b):
+            return False
         x, y = _array(a, dtype=float, subok=False), _array(b, dtype=float, subok=False)
         if x.shape != y.shape:
             return False
@@ -451,9 +481,11 @@ def diagnose(submission, mistakes):
             try:
                 with quiet(), _time_limit(CALL_TIMEOUT):
                     expected = m.variant(*copy.deepcopy(args))
+            except KeyboardInterrupt:
+                raise
             except BaseException:
                 continue
-            if _same_result(result, expected):
+            if same_result(result, expected):
                 found.append(m)
     return found
 
@@ -489,6 +521,11 @@ def run_check(fn, namespace, fixtures, mistakes=(), isolate=None):
     except Exception as e:  # a bug in a check must not crash the run
         return Outcome(label, False, f"the check itself failed ({type(e).__name__}); "
                                      "please tell the course staff")
+    except KeyboardInterrupt:
+        raise
+    except BaseException as e:  # SystemExit from student code the check called
+        return Outcome(label, False, f"your code raised {type(e).__name__} during this check"
+                                     f"{_student_line(e.__traceback__)}")
     return Outcome(label, True)
 
 

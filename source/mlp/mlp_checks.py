@@ -18,7 +18,7 @@ import copy
 import numpy as np
 
 from nncheck import (GRAD_RTOL, CheckFailed, Mistake, cell, expect_array, expect_close,
-                     expect_float, numerical_gradient, quiet, rel_error)
+                     expect_float, numerical_gradient, quiet, rel_error, same_result)
 
 #: Test cells of the notebook: grade_id -> (method, points).
 CELLS = {
@@ -146,22 +146,6 @@ def cost(a_last, y):
     return float(np.sum((a_last - y) ** 2) / (2.0 * y.shape[1]))
 
 
-def same(a, b):
-    """Equal up to rounding (nan equal to nan); for naming known mistakes."""
-    try:
-        if isinstance(a, str) or isinstance(b, str):
-            return a == b
-        if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
-        x, y = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-        if x.shape != y.shape:
-            return False
-        with np.errstate(all="ignore"):
-            return bool(((x != x) & (y != y) | (np.abs(x - y) <= 1e-9 + 1e-6 * np.abs(y))).all())
-    except Exception:
-        return False
-
-
 @contextlib.contextmanager
 def naming(mistakes, target, observed, replay):
     """On a failed check, name each known mistake of `target` that reproduces
@@ -178,7 +162,7 @@ def naming(mistakes, target, observed, replay):
                     expected = replay(m.variant)
             except Exception:
                 continue
-            if same(observed() if callable(observed) else observed, expected):
+            if same_result(observed() if callable(observed) else observed, expected):
                 found.append(m.says)
         if not found:
             raise

@@ -4,7 +4,8 @@ Each case is the reference answer with one crafted change: `cells` replaces
 solution cells (by grade_id) with the code shown, `transform` edits the notebook
 JSON. `expect` lists the test cells that must not get full marks, with their
 score ("rest" sets every other cell, "rest_after" every cell after the last one
-named); `says` is what the student must read in that notebook's graded output.
+named); `says` is what the student must read in that notebook's graded output,
+and `absent` (optional) what they must not.
 tests/test_corpus.py runs them all.
 
 The whole class is one solution cell, "NeuralNetwork". So a case replaces that
@@ -86,21 +87,27 @@ CASES = {
         cells={CELL: CLASS + "\nraise RuntimeError('the class is defined; then this')\n"},
         expect={}, says="test_init_shapes: 1 of 1 points"),
     "infinite_loop": dict(
-        # backpropagation and train keep their points: their checks use the
-        # reference feedforward. (The demo cells that call feedforward each hit
-        # nbgrader's cell timeout; they are not graded.)
-        cells=class_with("feedforward", '''
-            def feedforward(self, x):
-                z_s, a_s = [], [np.asarray(x, dtype=float)]
-                l = 0
-                while l < len(self.weights):          # l is never incremented
-                    z = self.weights[l] @ a_s[l] + self.biases[l]
-                    a = self.getActivationFunction(self.activations[l])(z)
-                z_s.append(z)
-                a_s.append(a)
-                return z_s, a_s'''),
+        # A loop that never ends, in backpropagation. Its checks each stop it
+        # after 10 s once, then fail at once; train keeps its points (its checks
+        # use the reference backpropagation). The demo cells that train hit
+        # their 20 s cell limit and score nothing either way. No traceback of
+        # an interrupted cell may read or show the hidden suite (see `absent`).
+        cells={CELL: edit("        deltas = [None] * L\n",
+                          "        deltas = [None] * L\n"
+                          "        while L > 0:\n"
+                          "            deltas[-1] = 0\n")},
+        expect={"test_backpropagation_shapes": 0.0,
+                "test_backpropagation_numerical_gradient": 0.0},
+        says="`NeuralNetwork.backpropagation` did not finish within 10 s earlier, "
+             "so it was not called again."),
+    "sys_exit_in_method": dict(
+        # SystemExit is not an Exception: it must still be a failed check, not
+        # the end of the checks.
+        cells={CELL: "import sys\n\n" + edit("        a = np.asarray(x, dtype=float)\n",
+                                              "        sys.exit('bye')\n"
+                                              "        a = np.asarray(x, dtype=float)\n")},
         expect={"test_feedforward_shapes": 0.0, "test_feedforward_values": 0.0},
-        says="`NeuralNetwork.feedforward` did not finish within 10 s (an infinite loop?)"),
+        says="`NeuralNetwork.feedforward` raised SystemExit: bye"),
     "returns_nan": dict(
         # e^-z / (1 + e^-z)^2 is exact, but inf / inf = nan once -z > 709.
         cells={CELL: edit("            return lambda z: sigmoid(z) * (1.0 - sigmoid(z))\n",
@@ -111,7 +118,8 @@ CASES = {
         cells={CELL: edit("            return lambda z: (np.asarray(z) > 0).astype(float)\n",
                           "            return lambda z: np.asarray(z) > 0\n")},
         expect={"test_getDerivativeActivationFunction": 0.0},
-        says="has dtype bool; expected floats"),
+        # A wrong type only: no known mistake is named (they reproduce the values).
+        says="has dtype bool; expected floats", absent=["This looks like a known mistake"]),
     "returns_list": dict(
         cells={CELL: edit("size=(n_out, n_in))\n", "size=(n_out, n_in)).tolist()\n")},
         expect={"test_init_shapes": 0.0},
