@@ -30,3 +30,11 @@ lab: $(VENV)/.installed
 
 clean:
 	rm -rf gradebook.db submitted autograded feedback exchange students grades.csv
+
+# Benchmarks (bench/run.py): every figure a ratio against a peer measured in the
+# same run. PyTorch is an optional extra; if it cannot be installed, the PyTorch
+# rows say "unavailable". Larger class: make bench BENCH_ARGS="--class-size 200"
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements-bench.txt || echo "PyTorch not installed: its benchmark rows will say unavailable"
+	$(PY) bench/run.py $(BENCH_ARGS)
