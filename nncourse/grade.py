@@ -17,6 +17,7 @@ import concurrent.futures
 import fcntl
 import hashlib
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -236,10 +237,19 @@ def summary(root, status):
     return "\n".join(lines)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(args):
     shard = parse_shard(args.shard) if args.shard else None
+    # Ctrl-C, `kill -INT` and `kill -TERM` all stop a run the same way: finished
+    # grades are kept. (A run started in the background by a script inherits an
+    # ignored SIGINT; this undoes that, so it can still be interrupted.)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
     status = grade_class(course.ROOT, args.assignments or None, args.workers, args.force,
-                         shard=shard)
+                         shard=shard, say=lambda text: print(text, flush=True))
     print()
     print(summary(course.ROOT, status))
     failed = [k for k, v in status.items() if v.startswith("FAILED")]

@@ -53,14 +53,17 @@ def test_parallel_run_grades_everyone_with_the_expected_scores(clean):
     assert sqlite3.connect(root / "gradebook.db").execute("pragma integrity_check").fetchone() == ("ok",)
 
 
-def test_interrupted_run_resumes_to_the_same_scores(clean, tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_interrupted_run_resumes_to_the_same_scores(clean, tmp_path, stop):
     root = make_class(copy_course(tmp_path))
-    first = run_cli(root, "--workers", "2")
+    # As a script started in the background would: SIGINT ignored (the CLI undoes that).
+    first = run_cli(root, "--workers", "2",
+                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines = []
-    for line in first.stdout:          # Ctrl-C right after the first finished grade
+    for line in first.stdout:          # stop it right after the first finished grade
         lines.append(line)
         if "] 1/" in line:
-            os.killpg(first.pid, signal.SIGINT)
+            os.killpg(first.pid, stop)
             break
     first.communicate(timeout=120)
     finished = sum(grade.is_done(root, a, s) for a, s in grade.submissions(root))
