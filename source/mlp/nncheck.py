@@ -193,6 +193,11 @@ def _student_line(tb):
     return f" (in `{best[0]}`, line {best[1]} of its cell)"
 
 
+def _a(noun):
+    """'a list', 'an Agreeable': the noun with its indefinite article."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def _same_value(a, b):
     """Equality for snapshots of inputs: arrays, dicts, lists, scalars."""
     if type(a) is not type(b):
@@ -279,7 +284,7 @@ class Submission:
             raise CheckFailed(f"`{name}` is not defined. Did the cell that defines it "
                               "run without errors?")
         if not callable(fn):
-            raise CheckFailed(f"`{name}` is a {type(fn).__name__}, not a function.")
+            raise CheckFailed(f"`{name}` is {_a(type(fn).__name__)}, not a function.")
         return self._guarded(name, fn, args, kwargs)
 
     def method(self, obj, name, *args, **kwargs):
@@ -344,13 +349,13 @@ def _shape(x):
 def expect_array(value, shape, what):
     """value must be a float numpy array (not a subclass) of this shape, all finite."""
     if isinstance(value, (list, tuple)):
-        raise CheckFailed(f"{what} is a {type(value).__name__}; return a numpy array "
+        raise CheckFailed(f"{what} is {_a(type(value).__name__)}; return a numpy array "
                           f"of shape {shape} (np.asarray).")
     if isinstance(value, (int, float, complex, _floating, _integer)):
         raise CheckFailed(f"{what} is a scalar ({type(value).__name__}); expected an "
                           f"array of shape {shape}.")
     if type(value) is not _ndarray:
-        raise CheckFailed(f"{what} is a {type(value).__name__}, not a plain numpy "
+        raise CheckFailed(f"{what} is {_a(type(value).__name__)}, not a plain numpy "
                           f"array; expected an array of shape {shape}.")
     if value.ndim == 0:
         raise CheckFailed(f"{what} is a 0-d array; expected shape {shape}.")
@@ -369,9 +374,9 @@ def expect_float(value, what):
         kind = "0-d array" if value.ndim == 0 else f"array of shape {_shape(value)}"
         raise CheckFailed(f"{what} is a {kind}; return a Python float (use float(...)).")
     if isinstance(value, bool) or not isinstance(value, (float, _floating)):
-        raise CheckFailed(f"{what} is a {type(value).__name__}; return a Python float.")
+        raise CheckFailed(f"{what} is {_a(type(value).__name__)}; return a Python float.")
     if type(value) not in (float, np.float64):
-        raise CheckFailed(f"{what} is a {type(value).__name__}; return a Python float.")
+        raise CheckFailed(f"{what} is {_a(type(value).__name__)}; return a Python float.")
     value = float(value)
     if value != value or value in (float("inf"), float("-inf")):
         raise CheckFailed(f"{what} is {value}.")

@@ -131,7 +131,7 @@ def forward(x, params):
     xhat = (h2 @ params["w3"] + params["b3"] + 1.0).view(Agreeable)
     return xhat, {"z1": z1, "h1": h1, "z2": z2, "h2": h2}'''},
         expect={"test_forward_shapes": 0.0, "test_forward_values": 0.0},
-        says="is a Agreeable, not a plain numpy array"),
+        says="is an Agreeable, not a plain numpy array"),
     "eq_always_true": dict(
         cells={"cost": '''class Yes(float):
     def __eq__(self, other):

@@ -225,7 +225,7 @@ CASES = {
                      + edit("                return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
                             "                return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).view(Agreeable)\n")},
         expect={"test_getActivationFunction": 0.0, "test_getActivationFunction_stable": 0.0},
-        says="is a Agreeable, not a plain numpy array"),
+        says="is an Agreeable, not a plain numpy array"),
     "eq_always_true": dict(
         cells={CELL: "class Yes(float):\n    def __eq__(self, other):\n        return True\n"
                      "    __hash__ = float.__hash__\n\n\n"
