@@ -158,8 +158,7 @@ def grade_cell(grade_id, namespace):
         return 0.0
     except KeyboardInterrupt:  # nbgrader's per-cell time limit (Execute.timeout) ran out
         print(f"{grade_id}: 0 points. This cell was stopped: it ran past the time limit "
-              "for one cell. Look for a function that runs "
-              "much longer than it should.")
+              "for one cell. Look for a function that runs much longer than it should.")
         return 0.0
     passed = sum(o.passed for o in outcomes)
     if problems:

@@ -438,6 +438,13 @@ class Mistake:
         return f"Mistake({self.name!r})"
 
 
+#: Tolerances for same_result: a replayed mistake and a student's result that
+#: make the same mistake differ only by rounding (~1e-15 relative); another
+#: mistake, or a correct answer, differs by far more than 1e-6.
+SAME_RTOL = 1e-6
+SAME_ATOL = 1e-9
+
+
 def _kind(value):
     """What sort of answer a value is, for same_result: arrays by dtype kind,
     numbers by int or float, anything else by its type."""
@@ -471,7 +478,7 @@ def same_result(a, b):
             return False
         with _errstate(all="ignore"):
             both_nan = (x != x) & (y != y)
-            return bool((both_nan | (_abs(x - y) <= 1e-9 + 1e-6 * _abs(y))).all())
+            return bool((both_nan | (_abs(x - y) <= SAME_ATOL + SAME_RTOL * _abs(y))).all())
     except Exception:
         return False
 
