@@ -14,6 +14,7 @@ biases, so a mistake in __init__ does not cost the other methods' points.
 """
 import contextlib
 import copy
+import inspect
 
 import numpy as np
 
@@ -102,10 +103,20 @@ def outcome(submission, label, fn, *args):
     return guarded(submission, label, attempt, *args)
 
 
+def static_getter(submission, getter):
+    """NeuralNetwork.<getter>, which must be a staticmethod."""
+    fn = method_of(submission, getter)
+    if not isinstance(inspect.getattr_static(_student_class(submission), getter), staticmethod):
+        raise CheckFailed(f"`NeuralNetwork.{getter}` must be a @staticmethod. It takes only a "
+                          f"name, and the network calls it as self.{getter}(name); without "
+                          "@staticmethod, Python passes self as the name.")
+    return fn
+
+
 def activation(submission, getter, name):
     """getter(name), which must be a function, and a guarded caller for it."""
     label = f"NeuralNetwork.{getter}"
-    f = guarded(submission, label, method_of(submission, getter), name)
+    f = guarded(submission, label, static_getter(submission, getter), name)
     if not callable(f):
         raise CheckFailed(f"{label}({name!r}) returned a {type(f).__name__}; it must "
                           "return a function of z.")
@@ -559,7 +570,8 @@ PROBE = np.array([[-2.0, 0.5], [1.5, 3.0]])
 def unknown_check(submission, getter, names, mistakes):
     """getter(name) must raise ValueError for each of these unknown names."""
     for name in names:
-        result = outcome(submission, f"NeuralNetwork.{getter}", method_of(submission, getter), name)
+        result = outcome(submission, f"NeuralNetwork.{getter}", static_getter(submission, getter),
+                         name)
 
         def observed():
             if result[0] == "raised":

@@ -163,6 +163,14 @@ CASES = {
     "sys_exit": dict(
         cells={CELL: "import sys\n\n" + CLASS + "\nsys.exit()\n"},
         expect={}, says="test_train_converges: 2 of 2 points"),
+    "missing_staticmethod": dict(
+        # Called on the class, it would still work; the network calls it as
+        # self.getActivationFunction(name), which passes self as the name.
+        cells={CELL: edit("    @staticmethod\n    def getActivationFunction(name):\n",
+                          "    def getActivationFunction(name):\n")},
+        expect={"test_getActivationFunction": 0.0, "test_getActivationFunction_stable": 0.0,
+                "test_getActivationFunction_unknown": 0.0},
+        says="`NeuralNetwork.getActivationFunction` must be a @staticmethod."),
     "method_missing": dict(
         cells=class_with("train", ""),
         expect={"test_train_updates": 0.0, "test_train_converges": 0.0},
