@@ -108,26 +108,6 @@ def tool_env():
     return env
 
 
-def copy_course(dest):
-    """The course as a fresh clone has it (tracked and unignored files)."""
-    dest = Path(dest)
-    try:
-        files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
-                                "-z"], cwd=ROOT, capture_output=True, check=True
-                               ).stdout.decode().split("\0")
-    except (OSError, subprocess.CalledProcessError):
-        files = None
-    if not files or not any(files):
-        shutil.copytree(ROOT, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-            *demo.DEMO_OUTPUTS, ".venv", ".git", "__pycache__", ".grading.lock*"))
-        return dest
-    for name in filter(None, files):
-        if (ROOT / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    return dest
-
-
 def finished_student(root, assignment):
     """A demo student who handed in the reference answer."""
     return next(s for s, e in demo.roster(root)[assignment].items() if e and not e["mistakes"])
@@ -137,7 +117,7 @@ def finished_student(root, assignment):
 
 def bench_local(table, scratch, assignments, repeats):
     say("Row 1: python nncheck.py <a>.ipynb vs nbgrader validate, finished notebook")
-    course_root = copy_course(scratch / "validate")
+    course_root = course.copy_course(scratch / "validate")
     env = tool_env()
     for a in assignments:
         nb = ROOT / "tests" / "demo" / a / f"{finished_student(ROOT, a)}.ipynb"
@@ -207,7 +187,7 @@ def kernel_and_execution(root, samples):
 
 def bench_class(table, scratch, assignments, n, notes):
     say(f"Row 2: grading {n} submissions: python -m nncourse grade vs serial nbgrader autograde")
-    ours_root = copy_course(scratch / "class-parallel")
+    ours_root = course.copy_course(scratch / "class-parallel")
     env = tool_env()
     with course.in_root(ours_root), course.quiet_logs():
         course.generate(ours_root)

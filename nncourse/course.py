@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -57,6 +58,30 @@ def stale_shared(root=ROOT):
     return [f"source/{a}/{name}" for a in assignments(root) for name, src in SHARED.items()
             if not (Path(root) / "source" / a / name).exists()
             or not filecmp.cmp(src, Path(root) / "source" / a / name, shallow=False)]
+
+
+def copy_course(dest, root=ROOT):
+    """Copy the course into dest as a fresh clone would have it: the files git
+    tracks, and untracked ones it does not ignore. Outside a git checkout, every
+    file except the virtualenv, caches and what grading produces."""
+    dest = Path(dest)
+    try:
+        listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
+                                 "-z"], cwd=root, capture_output=True, check=True
+                                ).stdout.decode().split("\0")
+    except (OSError, subprocess.CalledProcessError):
+        listed = []
+    names = [n for n in listed if n]
+    if not names:
+        from .demo import DEMO_OUTPUTS
+        shutil.copytree(root, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
+            *DEMO_OUTPUTS, ".venv", ".git", "__pycache__", ".grading.lock*"))
+        return dest
+    for name in names:
+        if (Path(root) / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(Path(root) / name, dest / name)
+    return dest
 
 
 def load_config(root=ROOT, **overrides):

@@ -1,7 +1,5 @@
 """Shared fixtures: the course root, and each assignment's suite."""
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -28,11 +26,5 @@ def notebook_cells(path):
 
 
 def copy_course(dest):
-    """Copy the course as a fresh clone would have it (tracked and unignored files)."""
-    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-                           cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, files):
-        if (ROOT / name).is_file():
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, dest / name)
-    return dest
+    """Copy the course as a fresh clone would have it (see nncourse.course.copy_course)."""
+    return course.copy_course(dest, ROOT)
