@@ -1,7 +1,9 @@
 # Two commands on a fresh machine:
 #   make demo   the whole instructor pipeline on the bundled demo students
 #   make test   the test suite
-PYTHON ?= python3
+# The sandbox that runs student code while grading runs as another user, who must
+# be able to run this interpreter: prefer the system Python to one in a home folder.
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 
