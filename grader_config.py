@@ -23,25 +23,29 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # The exchange lives inside the course, so no root and no /usr/local/share.
 c.Exchange.root = os.path.join(here, "exchange")
 
-# Per-cell timeouts when grading, in seconds. Inside a test cell, one call into
-# student code is stopped after nncheck.CALL_TIMEOUT (10 s) and reported as a
-# timeout, and a function that timed out is not called again; the cell limit is
-# the backstop for code that blocks outside such a call. Test cells and the
-# cells that hold the answers get GRADED_CELL_TIMEOUT. Every other cell (the
-# notebook's demos and plots, which the reference runs in a few seconds, and
-# cells a student added) gets OTHER_CELL_TIMEOUT: those cells score nothing, so
-# an endless loop there costs the grading run 20 s a cell, not 60.
+# Grading runs no notebook in a Jupyter kernel. GradeInSandbox (in
+# nncourse/preprocessors.py) takes the place of nbgrader's Execute: the
+# student's code runs in a sandbox process (nncourse/sandbox.py), as another
+# user when grading runs as root, and every test cell is graded from this
+# process, which holds the reference and the hidden checks. Per-cell time
+# limits, in seconds: answer cells get GRADED_CELL_TIMEOUT; every other cell
+# that runs (cells a student added) gets OTHER_CELL_TIMEOUT, since it scores
+# nothing. Inside a test cell, one call into student code is stopped after
+# nncheck.CALL_TIMEOUT (10 s); the course's demo cells are not run at all.
 GRADED_CELL_TIMEOUT = 60
 OTHER_CELL_TIMEOUT = 20
-
-
-def cell_timeout(cell):
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return GRADED_CELL_TIMEOUT if meta.get("grade") or meta.get("solution") else OTHER_CELL_TIMEOUT
-
-
-c.Execute.timeout = GRADED_CELL_TIMEOUT
-c.Execute.timeout_func = cell_timeout
+c.GradeInSandbox.course_root = here
+c.GradeInSandbox.graded_cell_timeout = GRADED_CELL_TIMEOUT
+c.GradeInSandbox.other_cell_timeout = OTHER_CELL_TIMEOUT
+c.Autograde.autograde_preprocessors = [
+    "nncourse.preprocessors.GradeInSandbox",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 # A deleted test cell is put back (and graded), never silently lost. nbgrader
 # 0.9.6 crashes on some damaged notebooks while doing so (a duplicated test
 # cell, a stripped cell metadata); nncourse.preprocessors makes those gradable.
@@ -61,9 +65,9 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.ClearHiddenTests",
 ]
 
-# The kernel that grades a notebook inherits this environment: it tells
-# nncourse.grading where the course (reference and hidden suites) is, and lets
-# the kernel import the nncourse package from this directory.
-os.environ["NNCOURSE_ROOT"] = here
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [here] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != here])
+# nbgrader runs console scripts of its own environment (alembic creates a new
+# gradebook), so this environment's bin/ goes on PATH even when the venv is
+# not activated.
+_bin = os.path.dirname(sys.executable)
+if _bin not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")

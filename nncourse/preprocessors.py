@@ -1,6 +1,10 @@
-"""Two nbgrader preprocessors that keep a damaged notebook gradable.
+"""nbgrader preprocessors: grading in a sandbox, and keeping a damaged notebook gradable.
 
-grader_config.py puts them in Autograde.sanitize_preprocessors. Without them,
+GradeInSandbox (at the end of this file) takes the place of nbgrader's Execute
+in Autograde.autograde_preprocessors (grader_config.py).
+
+RepairCellMetadata and SafeOverwriteCells are in Autograde.sanitize_preprocessors.
+Without them,
 nbgrader 0.9.6 (with OverwriteCells.add_missing_cells = True) fails the whole
 notebook, so the student gets no grade at all, when:
 
@@ -13,12 +17,15 @@ notebook, so the student gets no grade at all, when:
 RepairCellMetadata puts back the nbgrader metadata of cells that lost it, by
 cell id (the source notebooks use each cell's grade_id as its id) or, for a
 locked cell, by identical source; and it turns every later copy of a
-duplicated cell into a plain cell, so that the first copy is the one graded. SafeOverwriteCells re-adds missing test cells
-after the nearest earlier source cell that is present.
+duplicated cell into a plain cell, so that the first copy is the one graded.
+SafeOverwriteCells re-adds missing test cells after the nearest earlier source cell that is present.
 """
+import os
 import re
 
 from nbformat import from_dict
+from nbformat.v4 import new_output
+from traitlets import Integer, Unicode
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 
@@ -121,3 +128,104 @@ def present_index(nb, grade_id):
         if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
             return i
     raise KeyError(grade_id)
+
+
+# ------------------------------------------------------------ grading itself
+
+class GradeInSandbox(NbGraderPreprocessor):
+    """nbgrader's Execute, replaced: the notebook's code runs in a sandbox
+    (nncourse.sandbox), and each test cell is graded from here.
+
+    In order, every code cell of the submission:
+    * a test cell is not run at all. Its public and hidden checks run in this
+      process against the sandbox's live objects, and its outputs become the
+      report and the points, which SaveAutoGrades then records;
+    * a cell the course tagged as a demo (nncheck.SKIP_TAG: training on real
+      data, plots) is not run; its output says so;
+    * every other cell (the answers, cells a student added) runs in the
+      sandbox, and its printed output and error become the cell's outputs.
+    Nothing the sandbox does can write an output or a score of a test cell.
+    """
+
+    course_root = Unicode("", help="The course folder (set by grader_config.py).").tag(config=True)
+    graded_cell_timeout = Integer(60, help="Seconds for an answer cell.").tag(config=True)
+    other_cell_timeout = Integer(20, help="Seconds for any other cell that runs (cells a "
+                                 "student added); they score nothing.").tag(config=True)
+
+    _secured = {}   # course root -> sandbox uid (None when not root), once per process
+    _suites = {}
+
+    def _setup(self, assignment):
+        from . import sandbox, suites
+        root = os.path.realpath(self.course_root or os.getcwd())
+        if root not in self._secured:
+            self._secured[root] = sandbox.secure_course(root)
+        if (root, assignment) not in self._suites:
+            self._suites[(root, assignment)] = suites.load_suite(assignment, root)
+        return root, self._secured[root], self._suites[(root, assignment)]
+
+    def preprocess(self, nb, resources):
+        from . import sandbox, suites
+        root, uid, suite = self._setup(resources["nbgrader"]["assignment"])
+        nncheck = suite.nncheck
+        del nncheck.TIMED_OUT[:]
+        protect = [] if uid is not None else [root]
+        allow = [os.path.join(root, name) for name in sandbox.OPEN_TO_SANDBOX]
+        with sandbox.Sandbox(resources["metadata"]["path"], uid=uid, protect=protect,
+                             allow=allow, call_timeout=nncheck.CALL_TIMEOUT - 0.5,
+                             timeout_error=nncheck.CallTimeout) as box:
+            namespace = sandbox.RemoteNamespace(box)
+            count = 0
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                count += 1
+                cell.execution_count = count
+                meta = cell.metadata.get("nbgrader", {})
+                if meta.get("grade") and not meta.get("solution"):
+                    cell.outputs = self._grade(suites, suite, meta, namespace, count)
+                elif nncheck.SKIP_TAG in cell.metadata.get("tags", []):
+                    cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN)]
+                else:
+                    timeout = (self.graded_cell_timeout if meta.get("solution")
+                               else self.other_cell_timeout)
+                    cell.outputs = _outputs(box.run_cell(_without_magics(cell.source),
+                                                         f"<cell {index}>", timeout))
+        return nb, resources
+
+    def _grade(self, suites, suite, meta, namespace, count):
+        grade_id, points = meta["grade_id"], float(meta.get("points", 0))
+        if grade_id not in suite.cells:
+            raise ValueError(f"test cell {grade_id!r} has no checks in the {suite.assignment} "
+                             "suite; the course's notebook and checks disagree")
+        score, outcomes = suites.grade_cell(suite, grade_id, namespace)
+        passed = sum(o.passed for o in outcomes)
+        report = suite.nncheck.format_outcomes(
+            f"{grade_id}: {score:g} of {points:g} points ({passed} of {len(outcomes)} checks "
+            "passed)", outcomes)
+        return [new_output("stream", name="stdout", text=report + "\n"),
+                new_output("execute_result", data={"text/plain": repr(float(score))},
+                           execution_count=count)]
+
+
+NOT_RUN = ("Not run while grading: this cell shows your code at work on real data and "
+           "scores nothing.\nRun it in JupyterLab to see its output.\n")
+
+
+def _without_magics(source):
+    """IPython's % and ! lines cannot run in plain Python; the local check
+    (nncheck.py) skips them the same way."""
+    return "\n".join(line for line in source.splitlines()
+                     if not line.lstrip().startswith(("%", "!")))
+
+
+def _outputs(result):
+    outputs = []
+    for name in ("stdout", "stderr"):
+        if result.get(name):
+            outputs.append(new_output("stream", name=name, text=result[name]))
+    error = result.get("error")
+    if error:
+        outputs.append(new_output("error", ename=error["ename"], evalue=error["evalue"],
+                                  traceback=list(error["traceback"])))
+    return outputs

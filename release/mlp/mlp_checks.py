@@ -14,12 +14,12 @@ biases, so a mistake in __init__ does not cost the other methods' points.
 """
 import contextlib
 import copy
-import inspect
 
 import numpy as np
 
-from nncheck import (GRAD_RTOL, CheckFailed, Mistake, cell, expect_array, expect_close,
-                     expect_float, numerical_gradient, quiet, rel_error, same_result)
+from nncheck import (GRAD_RTOL, CheckFailed, Mistake, blank, cell, expect_array, expect_close,
+                     expect_float, is_callable, is_class, numerical_gradient, quiet, rel_error,
+                     same_result, static_kind, type_name)
 
 #: Test cells of the notebook: grade_id -> (method, points).
 CELLS = {
@@ -64,8 +64,8 @@ def _student_class(submission):
     if cls is None:
         raise CheckFailed("`NeuralNetwork` is not defined. Did the cell that defines it "
                           "run without errors?")
-    if not isinstance(cls, type):
-        raise CheckFailed(f"`NeuralNetwork` is a {type(cls).__name__}, not a class.")
+    if not is_class(cls):
+        raise CheckFailed(f"`NeuralNetwork` is a {type_name(cls)}, not a class.")
     return cls
 
 
@@ -83,7 +83,7 @@ def guarded(submission, label, fn, *args, **kwargs):
 def method_of(submission, name):
     """The student's NeuralNetwork.<name>, as found on the class."""
     fn = getattr(_student_class(submission), name, None)
-    if not callable(fn):
+    if not is_callable(fn):
         raise CheckFailed(f"`NeuralNetwork.{name}` is not defined.")
     return fn
 
@@ -106,7 +106,7 @@ def outcome(submission, label, fn, *args):
 def static_getter(submission, getter):
     """NeuralNetwork.<getter>, which must be a staticmethod."""
     fn = method_of(submission, getter)
-    if not isinstance(inspect.getattr_static(_student_class(submission), getter), staticmethod):
+    if static_kind(_student_class(submission), getter) != "staticmethod":
         raise CheckFailed(f"`NeuralNetwork.{getter}` must be a @staticmethod. It takes only a "
                           f"name, and the network calls it as self.{getter}(name); without "
                           "@staticmethod, Python passes self as the name.")
@@ -117,8 +117,8 @@ def activation(submission, getter, name):
     """getter(name), which must be a function, and a guarded caller for it."""
     label = f"NeuralNetwork.{getter}"
     f = guarded(submission, label, static_getter(submission, getter), name)
-    if not callable(f):
-        raise CheckFailed(f"{label}({name!r}) returned a {type(f).__name__}; it must "
+    if not is_callable(f):
+        raise CheckFailed(f"{label}({name!r}) returned a {type_name(f)}; it must "
                           "return a function of z.")
     return lambda z: guarded(submission, f"{label}({name!r})(z)", f, z)
 
@@ -135,9 +135,9 @@ def network(submission, layers, activations, weights, biases, cls=None):
         net = guarded(submission, "NeuralNetwork.__init__", cls, list(layers),
                       list(activations))
     except CheckFailed:
-        net = cls.__new__(cls)
+        net = blank(cls)
     if not isinstance(net, cls):
-        net = cls.__new__(cls)
+        net = blank(cls)
     net.layers, net.activations = list(layers), list(activations)
     net.weights = [np.array(w, dtype=float) for w in weights]
     net.biases = [np.array(b, dtype=float) for b in biases]
@@ -184,7 +184,7 @@ def naming(mistakes, target, observed, replay):
 def expect_raises(result, what, error="ValueError"):
     """result from `outcome`: it must be ("raised", error)."""
     if result[0] != "raised":
-        raise CheckFailed(f"{what} returned a {type(result[1]).__name__} instead of raising "
+        raise CheckFailed(f"{what} returned a {type_name(result[1])} instead of raising "
                           f"{error}. An unknown or inconsistent input must stop the program "
                           "with a clear message, not carry on with a guess.")
     if result[1] != error:
@@ -236,7 +236,7 @@ def init_outcome(submission, layers, activations):
 
 def replay_init(variant, layers, activations, cls):
     """What __init__ `variant` does: ("raised", name) or ("returned", None)."""
-    net = cls.__new__(cls)
+    net = blank(cls)
     try:
         variant(net, list(layers), list(activations))
     except Exception as e:
@@ -250,7 +250,7 @@ def init_parameters(net):
 
 
 def replay_init_parameters(variant, layers, activations, cls):
-    net = cls.__new__(cls)
+    net = blank(cls)
     variant(net, list(layers), list(activations))
     return init_parameters(net)
 
@@ -311,10 +311,17 @@ def gradient_check(submission, net, x, y, z_s, a_s, which, forward, mistakes, wh
     with naming(mistakes, "backpropagation", lambda: result, replay):
         dw, db = check_gradients(result, layers)
         got = dw if which == "weights" else db
-        params = net.weights if which == "weights" else net.biases
         symbol = "dw" if which == "weights" else "db"
+        # The parameters are perturbed here, in copies, and set on the network
+        # before each evaluation of C (the network may live in another process).
+        weights, biases = parameters_of(net)
+        params = weights if which == "weights" else biases
+
+        def C():
+            net.weights, net.biases = weights, biases
+            return cost(forward(net, x), y)
         for l in range(len(params)):
-            expected = numerical_gradient(lambda: cost(forward(net, x), y), params[l])
+            expected = numerical_gradient(C, params[l])
             try:
                 expect_close(got[l], expected, f"{symbol}[{l}] (compared with a numerical "
                              f"gradient of C, {where})", rtol=GRAD_RTOL)
@@ -342,19 +349,23 @@ def parameters_of(net):
             [np.array(b, dtype=float) for b in net.biases])
 
 
-def recording_network(submission, layers, activations, weights, biases):
-    """A network of a subclass of yours that records the y of every call to
-    self.backpropagation (one call per update), then runs your method."""
-    cls = _student_class(submission)
+def recording_train(submission, net, *args, **kwargs):
+    """Run your net.train(*args, **kwargs) while NeuralNetwork.backpropagation
+    records the y of every call (one call per update), then runs as before.
+    Returns the y's seen."""
     seen = []
+    original = getattr(_student_class(submission), "backpropagation", None)
+    if not is_callable(original):
+        submission.method(net, "train", *args, **kwargs)
+        return seen
 
-    def backpropagation(self, *args, **kwargs):
-        y = args[0] if args else kwargs.get("y")
+    def backpropagation(self, *a, **k):
+        y = a[0] if a else k.get("y")
         seen.append(np.array(y, dtype=float))
-        return super(recorder, self).backpropagation(*args, **kwargs)
-    recorder = type(cls.__name__, (cls,), {"backpropagation": backpropagation,
-                                           "__module__": cls.__module__})
-    return network(submission, layers, activations, weights, biases, cls=recorder), seen
+        return original(self, *a, **k)
+    with submission.using(**{"NeuralNetwork.backpropagation": backpropagation}):
+        submission.method(net, "train", *args, **kwargs)
+    return seen
 
 
 def _describe(batches):
@@ -369,7 +380,7 @@ def check_batches(submission, layers, activations, n, batch_size, seed, mistakes
     x = rng.normal(size=(layers[0], n))
     y = rng.normal(size=(layers[-1], n))
     weights, biases = random_parameters(layers, seed + 1)
-    net, seen = recording_network(submission, layers, activations, weights, biases)
+    net = network(submission, layers, activations, weights, biases)
     lr = 0.1
     starts = list(range(0, n, batch_size))
     want = ", ".join(f"{i}-{min(i + batch_size, n) - 1}" for i in starts)
@@ -380,7 +391,7 @@ def check_batches(submission, layers, activations, n, batch_size, seed, mistakes
         variant(fresh, x.copy(), y.copy(), batch_size, 1, lr)
         return parameters_of(fresh)
 
-    submission.method(net, "train", x, y, batch_size=batch_size, epochs=1, lr=lr)
+    seen = recording_train(submission, net, x, y, batch_size=batch_size, epochs=1, lr=lr)
     with naming(mistakes, "train", lambda: parameters_of(net), replay):
         what = (f"One epoch over N={n} columns with batch_size={batch_size} makes "
                 f"{len(starts)} updates, on columns {want} in order")
@@ -417,7 +428,7 @@ def check_batches(submission, layers, activations, n, batch_size, seed, mistakes
 
 def check_losses(losses, epochs):
     if not isinstance(losses, list) or len(losses) != epochs:
-        got = len(losses) if hasattr(losses, "__len__") else type(losses).__name__
+        got = len(losses) if isinstance(losses, (tuple, dict, str)) else type_name(losses)
         raise CheckFailed(f"train must return a list of {epochs} floats (one per epoch); "
                           f"got {got}.")
     for i, loss in enumerate(losses):

@@ -9,7 +9,7 @@ Grading runs these and more, on other inputs. Shapes: x (m, n), k hidden units.
 import numpy as np
 
 from nncheck import (GRAD_RTOL, CheckFailed, Mistake, cell, expect_array, expect_close,
-                     expect_float, numerical_gradient)
+                     expect_float, numerical_gradient, type_name)
 
 #: Test cells of the notebook: grade_id -> (function, points).
 CELLS = {
@@ -178,7 +178,7 @@ def test_forward_values_public(submission):
 def check_grads(grads, n, k):
     """Validate backward's dict of gradients and return it."""
     if not isinstance(grads, dict):
-        raise CheckFailed(f"backward returned a {type(grads).__name__}; return a dict "
+        raise CheckFailed(f"backward returned a {type_name(grads)}; return a dict "
                           "with the keys of params.")
     for name, shape in param_shapes(n, k).items():
         if name not in grads:
@@ -263,7 +263,7 @@ def check_train_result(result, epochs, n, k):
     params, losses = result
     check_grads(params, n, k)  # same keys and shapes as the parameters
     if not isinstance(losses, list) or len(losses) != epochs:
-        got = len(losses) if hasattr(losses, "__len__") else type(losses).__name__
+        got = len(losses) if isinstance(losses, (tuple, dict, str)) else type_name(losses)
         raise CheckFailed(f"losses must be a list of {epochs} floats (one per epoch); "
                           f"got {got}.")
     for i, loss in enumerate(losses):
