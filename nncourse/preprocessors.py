@@ -152,44 +152,35 @@ class GradeInSandbox(NbGraderPreprocessor):
     other_cell_timeout = Integer(20, help="Seconds for any other cell that runs (cells a "
                                  "student added); they score nothing.").tag(config=True)
 
-    _secured = {}   # course root -> sandbox uid (None when not root), once per process
     _suites = {}
-
-    def _setup(self, assignment):
-        from . import sandbox, suites
-        root = os.path.realpath(self.course_root or os.getcwd())
-        if root not in self._secured:
-            self._secured[root] = sandbox.secure_course(root)
-        if (root, assignment) not in self._suites:
-            self._suites[(root, assignment)] = suites.load_suite(assignment, root)
-        return root, self._secured[root], self._suites[(root, assignment)]
 
     def preprocess(self, nb, resources):
         from . import sandbox, suites
-        root, uid, suite = self._setup(resources["nbgrader"]["assignment"])
+        root = os.path.realpath(self.course_root or os.getcwd())
+        assignment = resources["nbgrader"]["assignment"]
+        if (root, assignment) not in self._suites:
+            self._suites[(root, assignment)] = suites.load_suite(assignment, root)
+        suite = self._suites[(root, assignment)]
         nncheck = suite.nncheck
         del nncheck.TIMED_OUT[:]
-        protect = [] if uid is not None else [root]
-        allow = [os.path.join(root, name) for name in sandbox.OPEN_TO_SANDBOX]
-        with sandbox.Sandbox(resources["metadata"]["path"], uid=uid, protect=protect,
-                             allow=allow, call_timeout=nncheck.CALL_TIMEOUT - 0.5,
-                             timeout_error=nncheck.CallTimeout) as box:
+        with sandbox.for_course(root, resources["metadata"]["path"], nncheck) as box:
             namespace = sandbox.RemoteNamespace(box)
             count = 0
             for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
+                kind = sandbox.cell_kind(cell, nncheck.SKIP_TAG)
+                if kind is None:
                     continue
                 count += 1
                 cell.execution_count = count
-                meta = cell.metadata.get("nbgrader", {})
-                if meta.get("grade") and not meta.get("solution"):
-                    cell.outputs = self._grade(suites, suite, meta, namespace, count)
-                elif nncheck.SKIP_TAG in cell.metadata.get("tags", []):
+                if kind == "test":
+                    cell.outputs = self._grade(suites, suite, cell.metadata.nbgrader, namespace,
+                                               count)
+                elif kind == "demo":
                     cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN)]
                 else:
-                    timeout = (self.graded_cell_timeout if meta.get("solution")
+                    timeout = (self.graded_cell_timeout if kind == "answer"
                                else self.other_cell_timeout)
-                    cell.outputs = _outputs(box.run_cell(_without_magics(cell.source),
+                    cell.outputs = _outputs(box.run_cell(sandbox.without_magics(cell.source),
                                                          f"<cell {index}>", timeout))
         return nb, resources
 
@@ -210,13 +201,6 @@ class GradeInSandbox(NbGraderPreprocessor):
 
 NOT_RUN = ("Not run while grading: this cell shows your code at work on real data and "
            "scores nothing.\nRun it in JupyterLab to see its output.\n")
-
-
-def _without_magics(source):
-    """IPython's % and ! lines cannot run in plain Python; the local check
-    (nncheck.py) skips them the same way."""
-    return "\n".join(line for line in source.splitlines()
-                     if not line.lstrip().startswith(("%", "!")))
 
 
 def _outputs(result):

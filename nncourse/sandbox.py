@@ -562,3 +562,61 @@ def secure_course(root):
             + ". Make them unreadable to other users (chmod o-rwx), including through "
             "group or ACL permissions, then grade again.")
     return uid
+
+
+# ------------------------------------------------------------------ notebooks
+
+_SECURED = {}
+
+
+def for_course(root, folder, nncheck):
+    """A Sandbox for one student's folder, graded by the course at `root`:
+    as another user when this process is root (the course made unreadable to
+    it first, once per process), else as this user with the casual guard."""
+    root = os.path.realpath(root)
+    if root not in _SECURED:
+        _SECURED[root] = secure_course(root)
+    uid = _SECURED[root]
+    return Sandbox(folder, uid=uid, protect=[] if uid is not None else [root],
+                   allow=[os.path.join(root, name) for name in OPEN_TO_SANDBOX],
+                   call_timeout=nncheck.CALL_TIMEOUT - 0.5, timeout_error=nncheck.CallTimeout)
+
+
+def cell_kind(cell, skip_tag):
+    """How grading treats a notebook cell: "test" (graded from the grader,
+    never run), "demo" (the course's demo cells, not run), "answer", "other"
+    (run in the sandbox) or None (not code)."""
+    if cell.get("cell_type") != "code":
+        return None
+    meta = cell.get("metadata", {})
+    grading = meta.get("nbgrader", {})
+    if grading.get("grade") and not grading.get("solution"):
+        return "test"
+    if skip_tag in meta.get("tags", []):
+        return "demo"
+    return "answer" if grading.get("solution") else "other"
+
+
+def without_magics(source):
+    """IPython's % and ! lines cannot run in plain Python; the local check
+    (nncheck.py) skips them the same way."""
+    return "\n".join(line for line in source.splitlines()
+                     if not line.lstrip().startswith(("%", "!")))
+
+
+def open_notebook(path, root, nncheck, timeouts=(60, 20)):
+    """The namespace of a notebook file, run in a sandbox as grading runs it
+    (every cell but test cells and the course's demo cells): for running a
+    hidden suite under pytest. Returns (RemoteNamespace, the cells' results)."""
+    import json
+    path = Path(path).resolve()
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    box = for_course(root, path.parent, nncheck)
+    results = []
+    for index, cell in enumerate(nb["cells"]):
+        kind = cell_kind(cell, nncheck.SKIP_TAG)
+        if kind in ("answer", "other"):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            timeout = timeouts[0] if kind == "answer" else timeouts[1]
+            results.append(box.run_cell(without_magics(source), f"<cell {index}>", timeout))
+    return RemoteNamespace(box), results

@@ -28,3 +28,9 @@ def notebook_cells(path):
 def copy_course(dest):
     """Copy the course as a fresh clone would have it (see nncourse.course.copy_course)."""
     return course.copy_course(dest, ROOT)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--notebook", default=None, metavar="PATH",
+                     help="run a hidden suite (tests/hidden/<assignment>_hidden.py) against "
+                          "this notebook, in the grading sandbox")

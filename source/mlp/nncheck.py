@@ -105,7 +105,7 @@ def checks_for(module, grade_id=None):
     """The check functions of a module, in the order they are defined."""
     found = [f for f in vars(module).values()
              if isinstance(f, types.FunctionType) and hasattr(f, "grade_id")
-             and f.__name__.startswith("test_")]
+             and f.__name__.startswith("test_") and f.__module__ == module.__name__]
     found.sort(key=lambda f: f.__code__.co_firstlineno)
     return [f for f in found if grade_id is None or f.grade_id == grade_id]
 

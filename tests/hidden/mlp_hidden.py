@@ -586,3 +586,12 @@ ALTERNATES = [
     ("train", _train_while),
     ("train", _train_inline),
 ]
+
+# ------------------------------------------------ the public checks, for pytest
+
+# `pytest tests/hidden/mlp_hidden.py --notebook ...` runs what grading runs:
+# these checks and the public ones of the same cells. (nncheck.checks_for
+# takes from a module only the checks defined there, so grading is unchanged.)
+import mlp_checks as _public  # noqa: E402
+
+globals().update({name: f for name, f in vars(_public).items() if name.startswith("test_")})
