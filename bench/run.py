@@ -8,8 +8,10 @@ The course is never touched: everything runs in scratch copies under a
 temporary directory. Rows:
 
   1  the student's local check (python nncheck.py) vs `nbgrader validate`
-  2  whole-class grading (python -m nncourse grade) vs serial `nbgrader autograde`,
-     with where a notebook's grading time goes (kernel, execution, database/other)
+  2  whole-class grading (python -m nncourse grade) vs stock nbgrader (serial
+     `nbgrader autograde` running each notebook in a Jupyter kernel), with where a
+     notebook's grading time goes (sandbox, cells, checks, nbgrader), CPU seconds a
+     notebook, and the same pipeline run serially
   3  the full public+hidden suite's CPU cost per notebook vs the public checks alone
   4  the reference math (solutions/) vs PyTorch CPU autograd, float64, and the
      GEMM rate numpy reaches here (PyTorch is an optional extra:
@@ -161,87 +163,125 @@ def make_submissions(root, n, assignments):
     return mix
 
 
-def kernel_and_execution(root, samples):
-    """For autograded notebooks of `root`: (kernel start+shutdown s, execution s) each,
-    executed again with nbclient in their autograded folder, as nbgrader does."""
+#: nbgrader's own autograde preprocessors (0.9.6): the notebook runs in a Jupyter
+#: kernel. The stock peer of row 2 uses them in place of the course's sandbox.
+STOCK_CONFIG = """
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata"]
+"""
+
+
+def stages(root, samples):
+    """Where one notebook's grading time goes, for autograded notebooks of
+    `root`: each graded again step by step with the course's own functions.
+    Returns [{stage: seconds}]."""
     import nbformat
-    from nbclient import NotebookClient
-    os.environ["NNCOURSE_ROOT"] = str(root)       # what grader_config.py gives the kernel
-    os.environ["PYTHONPATH"] = str(root)
+    from nncourse import sandbox
     results = []
     for a, sid in samples:
+        suite = suites.load_suite(a, root)
         folder = root / "autograded" / sid / a
         nb = nbformat.read(folder / f"{a}.ipynb", as_version=4)
-        client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
-                                resources={"metadata": {"path": str(folder)}})
         t0 = time.perf_counter()
-        with client.setup_kernel(stderr=subprocess.DEVNULL):
-            t1 = time.perf_counter()
-            for index, cell in enumerate(client.nb.cells):
-                client.execute_cell(cell, index)
-            t2 = time.perf_counter()
+        box = sandbox.for_course(root, folder, suite.nncheck)
+        box.lookup("__name__")                    # the process is up and has numpy
+        t1 = time.perf_counter()
+        ns, cells, checks = sandbox.RemoteNamespace(box), 0.0, 0.0
+        for index, cell in enumerate(nb.cells):
+            kind = sandbox.cell_kind(cell, suite.nncheck.SKIP_TAG)
+            t = time.perf_counter()
+            if kind == "test":
+                suites.grade_cell(suite, cell.metadata.nbgrader.grade_id, ns)
+                checks += time.perf_counter() - t
+            elif kind in ("answer", "other"):
+                box.run_cell(sandbox.without_magics(cell.source), f"<cell {index}>", 60)
+                cells += time.perf_counter() - t
+        t2 = time.perf_counter()
+        box.close()
         t3 = time.perf_counter()
-        results.append((t1 - t0 + t3 - t2, t2 - t1))
+        results.append({"sandbox start and stop": t1 - t0 + t3 - t2, "cells run": cells,
+                        "checks": checks})
     return results
 
 
-def bench_class(table, scratch, assignments, n, notes):
-    say(f"Row 2: grading {n} submissions: python -m nncourse grade vs serial nbgrader autograde")
+def cpu_of_children():
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bench_class(table, scratch, assignments, n, notes, workers=None):
+    say(f"Row 2: grading {n} submissions: python -m nncourse grade vs stock nbgrader "
+        "(serial, each notebook in a Jupyter kernel)")
     ours_root = course.copy_course(scratch / "class-parallel")
     env = tool_env()
     with course.in_root(ours_root), course.quiet_logs():
         course.generate(ours_root)
     mix = make_submissions(ours_root, n, assignments)
-    serial_root = scratch / "class-serial"
+    serial_root = scratch / "class-serial"         # the course's pipeline, serial stock CLI
+    stock_root = scratch / "class-stock"           # stock nbgrader: Execute, in a kernel
     shutil.copytree(ours_root, serial_root)        # same submissions, same fresh gradebook
+    shutil.copytree(ours_root, stock_root)
+    with open(stock_root / "nbgrader_config.py", "a") as f:
+        f.write(STOCK_CONFIG)
 
-    workers = os.cpu_count() or 1
-    start = time.perf_counter()
-    out = run([sys.executable, "-m", "nncourse", "grade", "--workers", str(workers)], ours_root, env)
-    ours = time.perf_counter() - start
+    args = ["--workers", str(workers)] if workers else []
+    cpu0, start = cpu_of_children(), time.perf_counter()
+    out = run([sys.executable, "-m", "nncourse", "grade", *args], ours_root, env)
+    ours, ours_cpu = time.perf_counter() - start, cpu_of_children() - cpu0
     if "FAILED" in out.stdout:
         raise RuntimeError("nncourse grade reported failures:\n" + out.stdout[-3000:])
+    used = next((line.split(",")[-1].strip() for line in out.stdout.splitlines()
+                 if "to grade," in line), "")
 
-    start = time.perf_counter()
-    for a in assignments:                          # one stock CLI process per assignment
-        run([str(BIN / "nbgrader"), "autograde", a], serial_root, env)
-    serial = time.perf_counter() - start
+    def serial_cli(root):
+        cpu0, start = cpu_of_children(), time.perf_counter()
+        for a in assignments:                      # one stock CLI process per assignment
+            run([str(BIN / "nbgrader"), "autograde", a], root, env)
+        return time.perf_counter() - start, cpu_of_children() - cpu0
+
+    serial, serial_cpu = serial_cli(serial_root)
+    stock, stock_cpu = serial_cli(stock_root)
 
     same = demo.scores(ours_root) == demo.scores(serial_root)
-    ours_rate, serial_rate = 60 * n / ours, 60 * n / serial
-    table.add(LABELS["class"], f"{ours_rate:.1f}/min ({n} in {ours:.0f} s, {workers} workers)",
-              f"serial {serial_rate:.1f}/min ({serial:.0f} s)", f"{ours_rate / serial_rate:.2f}x",
-              ">= 2x serial", ours_rate / serial_rate >= 2)
+    ours_rate, stock_rate = 60 * n / ours, 60 * n / stock
+    table.add(LABELS["class"], f"{ours_rate:.1f}/min ({n} in {ours:.0f} s, {used})",
+              f"stock {stock_rate:.1f}/min ({stock:.0f} s)", f"{ours_rate / stock_rate:.2f}x",
+              ">= 4x stock", ours_rate / stock_rate >= 4)
     if not same:
-        notes.append("WARNING: the two grading runs gave different scores.")
+        notes.append("WARNING: the parallel and the serial run gave different scores.")
 
     # Where a notebook's time goes: one notebook of each (assignment, demo student)
-    # kind in the class, re-executed with nbclient; weighted by how often it occurs.
+    # kind in the class, graded again step by step; weighted by how often it occurs.
     kinds = {}
     for a, sid, s in mix:
         kinds.setdefault((a, s), []).append(sid)
-    parts = kernel_and_execution(serial_root, [(a, sids[0]) for (a, _), sids in kinds.items()])
+    parts = stages(serial_root, [(a, sids[0]) for (a, _), sids in kinds.items()])
     weights = [len(sids) for sids in kinds.values()]
-    kernel = sum(w * k for w, (k, _) in zip(weights, parts)) / n
-    execution = sum(w * e for w, (_, e) in zip(weights, parts)) / n
     per_nb = serial / n
-    other = per_nb - kernel - execution
-    stages = {"kernel start+shutdown": kernel, "execution": execution, "database/other": other}
-    slowest = max(stages, key=stages.get)
+    split = {k: sum(w * p[k] for w, p in zip(weights, parts)) / n for k in parts[0]}
+    split["nbgrader and the rest"] = per_nb - sum(split.values())
+    slowest = max(split, key=split.get)
+    what = {"sandbox start and stop": "a fresh Python process with numpy, in a scratch copy "
+                                      "of the student's folder, as another user",
+            "cells run": "the notebook's answer cells (and cells a student added), in the sandbox",
+            "checks": "every test cell's public and hidden checks, from the grader",
+            "nbgrader and the rest": "CLI start, sanitizing, gradebook writes, copying files"}
     notes += [
-        f"Where grading time goes (serial nbgrader autograde, {per_nb:.2f} s per notebook = "
-        f"serial wall time / {n}):",
-        f"  kernel start+shutdown {kernel:5.2f} s ({100 * kernel / per_nb:3.0f}%)  "
-        "nbclient setup_kernel(): starting the python3 kernel and its client, and shutting it down",
-        f"  execution             {execution:5.2f} s ({100 * execution / per_nb:3.0f}%)  "
-        "nbclient execute_cell() over every cell of the autograded notebook, on the started kernel",
-        f"  database/other        {other:5.2f} s ({100 * other / per_nb:3.0f}%)  "
-        "the rest: CLI start, sanitizing, gradebook writes, copying files",
-        f"  each of the {len(kinds)} kinds of notebook in the class (assignment x demo student) "
-        f"was executed once; the figures are weighted by how often each kind occurs.",
-        f"  slowest stage: {slowest}.",
+        f"Where grading time goes (the course's pipeline, serial stock CLI, {per_nb:.2f} s per "
+        f"notebook = serial wall time / {n}):",
+        *[f"  {k:<24}{v:5.2f} s ({100 * v / per_nb:3.0f}%)  {what[k]}" for k, v in split.items()],
+        f"  slowest stage: {slowest}. Course demo cells (training, plots) are not run.",
+        f"CPU per notebook: {ours_cpu / n:.2f} CPU s in `nncourse grade` (all its processes), "
+        f"{serial_cpu / n:.2f} serial, {stock_cpu / n:.2f} for stock nbgrader in a kernel.",
+        f"The same course pipeline run serially: {60 * n / serial:.1f}/min ({serial:.0f} s), "
+        f"so the workers give {serial / ours:.2f}x over serial.",
         f"  {n} notebooks: {', '.join(f'{sum(1 for m in mix if m[0] == a)} {a}' for a in assignments)}"
-        f"; both runs {'gave the same scores' if same else 'DISAGREE'}.",
+        f"; the parallel and serial runs {'gave the same scores' if same else 'DISAGREE'}"
+        " (stock nbgrader runs only the public checks in its kernel: its scores differ).",
     ]
     return slowest
 

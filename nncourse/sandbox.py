@@ -18,6 +18,7 @@ the sandbox gets a token in their place, and a call to it comes back here to
 run the reference. Tokens answer only during the check that created them.
 """
 import builtins
+import functools
 import os
 import select
 import shutil
@@ -99,7 +100,7 @@ class Remote:
 
     _nncheck_remote = True
     __slots__ = ("_box", "_number", "_generation", "_nncheck_type", "_nncheck_callable",
-                 "_nncheck_is_class", "__weakref__")
+                 "_nncheck_is_class", "_cache", "__weakref__")
 
     def __init__(self, box, tag):
         set_ = object.__setattr__
@@ -109,6 +110,12 @@ class Remote:
         set_(self, "_nncheck_type", str(tag.get("type", "object")))
         set_(self, "_nncheck_callable", bool(tag.get("call")))
         set_(self, "_nncheck_is_class", bool(tag.get("cls")))
+        set_(self, "_cache", (None, {}))
+
+    def _remember(self, values):
+        """Attribute values the sandbox sent with a callback: good until the
+        next request reaches the sandbox (which might run code that changes them)."""
+        object.__setattr__(self, "_cache", (self._box.epoch, values))
 
     def _request(self, op, **fields):
         return self._box.on_object(self, op, **fields)
@@ -120,6 +127,9 @@ class Remote:
     def __getattr__(self, name):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
+        epoch, values = self._cache
+        if epoch == self._box.epoch and name in values:
+            return values[name]
         return self._get(name)
 
     def __setattr__(self, name, value):
@@ -184,6 +194,7 @@ class Sandbox:
         self.generation = 0
         self.proc = None
         self._deadline = None
+        self.epoch = 0              # requests sent so far: dates attribute values seen
         shutil.copytree(folder, self.scratch, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
         shutil.copyfile(RUNNER, self.scratch / ".sandbox_runner.py")
@@ -338,6 +349,7 @@ class Sandbox:
         elif outermost:
             self._deadline = time.monotonic() + 3600
         done = False
+        self.epoch += 1
         try:
             try:
                 send(self.fd_out, header, blobs)
@@ -386,6 +398,8 @@ class Sandbox:
         try:
             args = self._decode(header.get("args"), blobs)
             kwargs = self._decode(header.get("kwargs"), blobs)
+            for state in header.get("states", []):
+                self._remember_state(state, blobs)
             result = function(*args, **{str(k): v for k, v in kwargs.items()})
             out = []
             reply = {"op": "reply", "value": self._encode(result, out)}
@@ -397,6 +411,17 @@ class Sandbox:
             reply, out = {"op": "raise", "kind": "error", "ename": type(e).__name__,
                           "evalue": str(e)[:500]}, []
         send(self.fd_out, reply, out)
+
+    def _remember_state(self, state, blobs):
+        remote = self.remotes.get(int(state["R"]))
+        if remote is None:
+            return
+        values = {str(k): self._decode(v, blobs) for k, v in state.get("attrs", {}).items()}
+        for name, (kind, token) in state.get("lent", {}).items():
+            function = self.tokens.get(int(token))
+            if function is not None and name not in values:
+                values[name] = function if kind == "static" else functools.partial(function, remote)
+        remote._remember(values)
 
     # ------------------------------------------------------------- requests
 

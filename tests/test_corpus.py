@@ -4,6 +4,10 @@ scores, and its graded notebook must tell the student why."""
 import importlib.util
 import json
 import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +15,8 @@ from conftest import ASSIGNMENTS, ROOT, copy_course
 from nncourse import demo, grade, suites
 
 CORPUS = ROOT / "tests" / "corpus"
+sys.path.insert(0, str(CORPUS))
+from corpus_tools import add_cell_after  # noqa: E402
 
 
 def load_cases(assignment):
@@ -53,23 +59,39 @@ def selected_cases(session):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory, request):
-    root = copy_course(tmp_path_factory.mktemp("corpus"))
+def graded(request):
+    # Where a course really lives (/srv/course, say): a folder every user can
+    # enter, so the sandbox's user could reach the course, and only the
+    # permissions secure_course sets keep it out.
+    place = Path(tempfile.mkdtemp(prefix="nncourse-corpus-"))
+    place.chmod(0o711)
+    request.addfinalizer(lambda: shutil.rmtree(place, ignore_errors=True))
+    root = copy_course(place / "course")
     from nncourse import course
     with course.in_root(root), course.quiet_logs():
         course.generate(root)
     for a, name in selected_cases(request.session):
         case = load_cases(a)[name]
+        cells = {k: fill(v, root, a) for k, v in case.get("cells", {}).items()}
         nb = demo.student_notebook(root, a, None if case.get("stub") else
-                                   {"cells": case.get("cells", {}), "mistakes": []})
+                                   {"cells": cells, "mistakes": []})
         if case.get("transform"):
             case["transform"](nb)
+        if case.get("extra"):
+            after, source = case["extra"]
+            add_cell_after(nb, after, fill(source, root, a))
         folder = root / "submitted" / name / a
         folder.mkdir(parents=True)
         (folder / f"{a}.ipynb").write_text(json.dumps(nb))
     log = []
     status = grade.grade_class(root, workers=2, say=log.append)
     return root, status, demo.scores(root), log
+
+
+def fill(source, root, assignment):
+    """A case's code with the graded course's folder in it, as if the student
+    had found out where the course lives."""
+    return source.replace("{course_root}", str(root)).replace("{assignment}", assignment)
 
 
 def test_corpus_has_twenty_cases_per_assignment():
@@ -88,9 +110,45 @@ def test_case(graded, assignment, name):
     seen = "\n".join("".join(o.get("text", "")) + "".join(o.get("traceback", []))
                      for c in nb["cells"] for o in c.get("outputs", []))
     flat = " ".join(seen.split())  # reports are wrapped
-    assert " ".join(case["says"].split()) in flat
+    assert " ".join(case["says"].split()) in flat, flat[:3000]
     for text in case.get("absent", []):
-        assert " ".join(text.split()) not in flat
+        assert " ".join(fill(text, root, assignment).split()) not in flat
     # No traceback shows a frame of the hidden suite (its code and names).
     plain = re.sub(r"\x1b\[[0-9;]*m", "", seen)
     assert f"{assignment}_hidden.py:" not in plain and f'{assignment}_hidden.py", line' not in plain
+
+
+def test_no_case_could_write_into_the_course(graded):
+    """writes_course_files tried the gradebook, every submitted, autograded and
+    feedback folder: nothing was written (as root, the sandbox is another user)."""
+    root = graded[0]
+    import os
+    if os.geteuid() != 0:
+        pytest.skip("without root, the sandbox runs as the grader's own user")
+    assert not [p for p in root.rglob("PWNED")]
+    assert b"PWNED" not in (root / "gradebook.db").read_bytes()[-64:]
+
+
+def _long_lines(path):
+    return {l.strip() for l in path.read_text().splitlines()
+            if len(l.strip()) > 40 and "import" not in l}
+
+
+def test_feedback_shows_no_course_secret(graded):
+    """Whatever a notebook printed while graded, no line of the hidden suites
+    reached its graded notebook; and none of the reference either, where the
+    notebook holds no reference code of its own (the stub-based cases)."""
+    root = graded[0]
+    for a in ASSIGNMENTS:
+        hidden = _long_lines(root / "tests" / "hidden" / f"{a}_hidden.py")
+        solution = _long_lines(root / "solutions" / f"{a}.py")
+        for name, case in load_cases(a).items():
+            nb_path = root / "autograded" / name / a / f"{a}.ipynb"
+            if not nb_path.exists():
+                continue
+            text = nb_path.read_text()
+            released = (root / "release" / a / f"{a}.ipynb").read_text()
+            secrets = {l for l in hidden | (solution if case.get("stub") else set())
+                       if json.dumps(l)[1:-1] not in released}  # docstrings are released
+            leaked = [l for l in secrets if json.dumps(l)[1:-1] in text]
+            assert not leaked, (name, leaked[:3])

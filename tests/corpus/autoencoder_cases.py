@@ -6,8 +6,21 @@ JSON. `expect` lists the test cells that must not get full marks, with their
 score ("rest" sets every other cell); `says` is what the student must read in
 that notebook's graded output. tests/test_corpus.py runs them all.
 """
-from corpus_tools import (add_outputs, delete_test_cell, duplicate_test_cell, edit_test_cell,
-                          move_test_cell_to_top, strip_nbgrader_metadata)
+from corpus_tools import (CLAIM_A_SCORE, DETECT_GRADING, FILL_DISK, FORK_BOMB, READ_EVERY_WAY,
+                          STEAL, WRITE_EVERYWHERE, add_cell_after, add_outputs, delete_test_cell,
+                          duplicate_test_cell, edit_test_cell, move_test_cell_to_top,
+                          strip_nbgrader_metadata)
+
+GRADED = ["g", "gGradient", "cost", "numerical_gradient", "forward", "backward", "train"]
+SIGNATURES = {"g": "x", "gGradient": "x", "cost": "x, xhat", "numerical_gradient": "f, x, h=1e-5",
+              "forward": "x, params", "backward": "x, params, cache",
+              "train": "x, params, lr, epochs"}
+
+
+def every_function(body):
+    """Every graded function written as `body`, with {name} and {args} filled in."""
+    return {name: f"def {name}({SIGNATURES[name]}):\n    " + body.replace("{name}", name).replace(
+        "{args}", SIGNATURES[name].replace("h=1e-5", "h")) for name in GRADED}
 
 ALL_ZERO = {"rest": 0.0}
 
@@ -90,36 +103,63 @@ CASES = {
         expect={"test_train_converges": 0.0}, says="`train` is not defined"),
     "test_cell_duplicated": dict(
         transform=duplicate_test_cell("test_cost"), expect={}, says="test_cost: 2 of 2 points"),
+    # Patching numpy, nncheck or the checks in the notebook's own process
+    # changes nothing: the checks run in the grader's process. (Before the
+    # sandbox, these scored 0 for tampering; now they get what the code earns.)
     "patches_allclose": dict(
         cells={"g": "def g(x):\n    return 1 / (1 + np.exp(-x))\n\nnp.allclose = lambda *a, **k: True\n"
                     "np.isclose = lambda *a, **k: True"},
-        expect=ALL_ZERO, says="numpy's comparison functions were replaced (np.allclose, np.isclose)"),
+        expect={}, says="test_g_values: 1 of 1 points"),
     "patches_np_testing": dict(
         cells={"cost": "def cost(x, xhat):\n    return 0.0\n\n"
                        "np.testing.assert_allclose = lambda *a, **k: None"},
-        expect={"test_cost": 0.0, "rest_after": 0.0}, says="np.testing.assert_allclose"),
+        expect={"test_cost": 0.0}, says="cost(x, xhat) with x of shape (3, 2) is wrong"),
     "redefines_course_helpers": dict(
         cells={"g": "import nncheck\n\ndef g(x):\n    return 1 / (1 + np.exp(-x))\n\n"
                     "def check(*args, **kwargs):\n    return 100\n\n"
                     "nncheck.expect_close = lambda *a, **k: None\n"
-                    "nncheck.run_check = lambda *a, **k: None"},
-        expect=ALL_ZERO, says="the course's check helpers were redefined"),
+                    "nncheck.run_check = lambda *a, **k: None",
+               "cost": "def cost(x, xhat):\n    return 0.0"},
+        expect={"test_cost": 0.0}, says="cost(x, xhat) with x of shape (3, 2) is wrong"),
     "imports_reference": dict(
-        cells={"backward": "import os, sys\nsys.path.insert(0, os.environ.get('NNCOURSE_ROOT', '..'))\n"
+        cells={"backward": "import sys\nsys.path.insert(0, '{course_root}')\n"
                            "from solutions.autoencoder import backward"},
-        expect={"test_backward_shapes": 0.0, "test_backward_numerical_gradient": 0.0,
-                "test_train_losses": 0.0, "test_train_converges": 0.0},
-        says="the notebook tried to read course files during grading (solutions/"),
-    "reads_hidden_suite_when_graded": dict(
-        cells={"cost": '''import os
-
-def cost(x, xhat):
-    if os.environ.get("NBGRADER_EXECUTION") == "autograde":
-        root = os.environ.get("NNCOURSE_ROOT", "..")
-        open(os.path.join(root, "tests", "hidden", "autoencoder_hidden.py")).read()
-    return float(np.sum((x - xhat) ** 2) / (2 * x.shape[0]))'''},
-        expect={"test_cost": 0.0, "rest_after": 0.0},
-        says="tests/hidden/autoencoder_hidden.py"),
+        expect={"test_backward_shapes": 0.0, "test_backward_numerical_gradient": 0.0},
+        says="`backward` is not defined"),
+    # What a student who has read every line of the grader would try.
+    "steals_reference_from_memory": dict(
+        cells=dict(every_function("return _steal('{name}')({args})"), g=STEAL + """
+def g(x):
+    return _steal('g')(x)"""),
+        expect=ALL_ZERO, says="raised LookupError: no reference solution in this process"),
+    "imports_the_grader": dict(
+        cells=dict(every_function("import sys\n    sys.path.insert(0, '{course_root}')\n"
+                                  "    from nncourse import suites\n"
+                                  "    return getattr(suites.load_suite('autoencoder', '{course_root}')"
+                                  ".reference, '{name}')({args})")),
+        expect=ALL_ZERO, says="PermissionError"),
+    "claims_a_score": dict(
+        stub=True, extra=("setup", CLAIM_A_SCORE), expect=ALL_ZERO, says="is not implemented yet"),
+    "reads_course_files": dict(
+        stub=True, extra=("setup", READ_EVERY_WAY), expect=ALL_ZERO,
+        says="cat failed: CalledProcessError",
+        absent=["CURVE_RTOL", "def _numerical_check", "### BEGIN SOLUTION", "SQLite format"]),
+    "writes_course_files": dict(
+        extra=("setup", WRITE_EVERYWHERE), expect={}, says="could not write",
+        absent=["wrote {course_root}"]),
+    "detects_grading": dict(
+        cells=dict(every_function("if _being_graded():\n        return _steal('{name}')({args})\n"
+                                  "    raise NotImplementedError"),
+                   g=DETECT_GRADING + STEAL + """
+def g(x):
+    if _being_graded():
+        return _steal('g')(x)
+    raise NotImplementedError"""),
+        expect=ALL_ZERO, says="no reference solution in this process"),
+    "fork_bomb": dict(
+        extra=("setup", FORK_BOMB), expect={}, says="fork stopped after"),
+    "fills_disk": dict(
+        extra=("setup", FILL_DISK), expect={}, says="the disk write stopped after 64 MiB"),
     "ndarray_subclass": dict(
         cells={"forward": '''class Agreeable(np.ndarray):
     def __eq__(self, other):

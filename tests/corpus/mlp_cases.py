@@ -20,8 +20,9 @@ its own cells.
 import textwrap
 from pathlib import Path
 
-from corpus_tools import (add_outputs, delete_test_cell, duplicate_test_cell, edit_test_cell,
-                          move_test_cell_to_top, strip_nbgrader_metadata)
+from corpus_tools import (CLAIM_A_SCORE, READ_EVERY_WAY, STEAL, add_outputs, delete_test_cell,
+                          duplicate_test_cell, edit_test_cell, move_test_cell_to_top,
+                          strip_nbgrader_metadata)
 
 ALL_ZERO = {"rest": 0.0}
 CELL = "NeuralNetwork"       # grade_id of the one solution cell
@@ -191,43 +192,49 @@ CASES = {
     "test_cell_duplicated": dict(
         transform=duplicate_test_cell("test_init_shapes"), expect={},
         says="test_init_shapes: 1 of 1 points"),
+    # Patching numpy, nncheck or the checks in the notebook's own process
+    # changes nothing: the checks run in the grader's process. (Before the
+    # sandbox, these scored 0 for tampering; now they get what the code earns.)
     "patches_allclose": dict(
         cells={CELL: CLASS + "\nnp.allclose = lambda *a, **k: True\nnp.isclose = lambda *a, **k: True\n"},
-        expect=ALL_ZERO, says="numpy's comparison functions were replaced (np.allclose, np.isclose)"),
+        expect={}, says="test_init_shapes: 1 of 1 points"),
     "patches_np_testing": dict(
-        # Patched when backpropagation first runs, in the checks of
-        # test_backpropagation_shapes: that cell and every later one score 0.
         cells={CELL: edit("        batch = y.shape[1]\n",
                           "        np.testing.assert_allclose = lambda *a, **k: None\n"
                           "        batch = y.shape[1]\n")},
-        expect={"test_backpropagation_shapes": 0.0, "rest_after": 0.0},
-        says="numpy's comparison functions were replaced (np.testing.assert_allclose)"),
+        expect={}, says="test_backpropagation_shapes: 1 of 1 points"),
     "redefines_course_helpers": dict(
         cells={CELL: "import nncheck\nimport mlp_checks\n\n" + CLASS + "\n"
                      "def check(*args, **kwargs):\n    return 100\n\n"
                      "nncheck.expect_close = lambda *a, **k: None\n"
                      "mlp_checks.check_gradients = lambda result, layers: result\n"},
-        expect=ALL_ZERO, says="the course's check helpers were redefined"),
+        expect={}, says="test_init_shapes: 1 of 1 points"),
     "imports_reference": dict(
-        cells={CELL: "import os, sys\nsys.path.insert(0, os.environ.get('NNCOURSE_ROOT', '..'))\n"
+        cells={CELL: "import sys\nsys.path.insert(0, '{course_root}')\n"
                      "from solutions.mlp import NeuralNetwork"},
-        expect=ALL_ZERO,
-        says="the notebook tried to read course files during grading (solutions/"),
+        expect=ALL_ZERO, says="`NeuralNetwork` is not defined"),
     "reads_hidden_suite_when_graded": dict(
-        # Read (and the refusal swallowed) when feedforward first runs, in the
-        # checks of test_feedforward_shapes: that cell and every later one score 0.
+        # The notebook's process cannot read the hidden suite, whatever it tries;
+        # the attempt itself costs nothing.
         cells={CELL: "import os\n\n" + edit(
             "        a = np.asarray(x, dtype=float)\n",
-            "        if os.environ.get('NBGRADER_EXECUTION') == 'autograde':\n"
-            "            root = os.environ.get('NNCOURSE_ROOT', '..')\n"
-            "            try:\n"
-            "                with open(os.path.join(root, 'tests', 'hidden', 'mlp_hidden.py')) as f:\n"
-            "                    f.read()\n"
-            "            except OSError:\n"
-            "                pass\n"
+            "        try:\n"
+            "            with open('{course_root}/tests/hidden/mlp_hidden.py') as f:\n"
+            "                print(f.read())\n"
+            "        except OSError:\n"
+            "            pass\n"
             "        a = np.asarray(x, dtype=float)\n")},
-        expect={"test_feedforward_shapes": 0.0, "rest_after": 0.0},
-        says="tests/hidden/mlp_hidden.py"),
+        expect={}, says="test_feedforward_shapes: 1 of 1 points", absent=["CURVE_RTOL"]),
+    # What a student who has read every line of the grader would try.
+    "steals_reference_from_memory": dict(
+        cells={CELL: STEAL + "\nNeuralNetwork = _steal('NeuralNetwork')\n"},
+        expect=ALL_ZERO, says="`NeuralNetwork` is not defined"),
+    "claims_a_score": dict(
+        stub=True, extra=("setup", CLAIM_A_SCORE), expect=ALL_ZERO, says="is not implemented yet"),
+    "reads_course_files": dict(
+        stub=True, extra=("setup", READ_EVERY_WAY), expect=ALL_ZERO,
+        says="cat failed: CalledProcessError",
+        absent=["CURVE_RTOL", "### BEGIN SOLUTION", "SQLite format"]),
     "ndarray_subclass": dict(
         cells={CELL: "class Agreeable(np.ndarray):\n    def __eq__(self, other):\n        return True\n\n\n"
                      + edit("                return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",

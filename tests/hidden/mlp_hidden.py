@@ -266,7 +266,9 @@ def test_train_converges_hidden(submission, reference):
     losses = submission.method(net, "train", x, y, **args)
 
     def replay(variant):
-        fresh = copy.deepcopy(before)
+        # On a reference network with the same parameters, here in the grader:
+        # while train is graded, the methods it calls are the reference ones.
+        fresh = reference_network(reference, before)
         return variant(fresh, x.copy(), y.copy(), **args), parameters_of(fresh)
 
     with naming(MISTAKES, "train", lambda: (losses, parameters_of(net)), replay):
