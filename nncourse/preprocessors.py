@@ -14,7 +14,9 @@ notebook, so the student gets no grade at all, when:
 * a test cell is missing and the cell before it in the source is missing too
   (deleted, or its metadata stripped): add_missing_grade_cells raises KeyError.
 
-RepairCellMetadata puts back the nbgrader metadata of cells that lost it, by
+RepairCellMetadata drops the nbgrader metadata of cells the assignment does not
+have (a "test cell" a student added, claiming points), puts back the nbgrader
+metadata of cells that lost it, by
 cell id (the source notebooks use each cell's grade_id as its id) or, for a
 locked cell, by identical source; and it turns every later copy of a
 duplicated cell into a plain cell, so that the first copy is the one graded.
@@ -62,7 +64,12 @@ class RepairCellMetadata(NbGraderPreprocessor):
             present = set()
             for cell in nb.cells:
                 grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-                if grade_id in present:
+                if grade_id and grade_id not in known:
+                    # A cell the student made look like one of the course's: it is
+                    # the student's own cell, graded as nothing.
+                    del cell.metadata["nbgrader"]
+                    self.log.warning("Cell %s is not a cell of the assignment; ignored", grade_id)
+                elif grade_id in present:
                     del cell.metadata["nbgrader"]
                     self.log.warning("Cell %s appears twice; the later copy is ignored", grade_id)
                 elif grade_id:

@@ -1,4 +1,5 @@
-"""Shared fixtures: the course root, and each assignment's suite."""
+"""Shared fixtures: the course root, each assignment's suite, and the fixtures
+of the hidden suites (tests/hidden/), which are pytest suites of their own."""
 import json
 import sys
 from pathlib import Path
@@ -9,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from nncourse import course, suites  # noqa: E402
+from nncourse import course, sandbox, suites  # noqa: E402
 
 ASSIGNMENTS = course.assignments(ROOT)
 
@@ -34,3 +35,76 @@ def pytest_addoption(parser):
     parser.addoption("--notebook", default=None, metavar="PATH",
                      help="run a hidden suite (tests/hidden/<assignment>_hidden.py) against "
                           "this notebook, in the grading sandbox")
+
+
+# ------------------------------------------------------------ hidden suites
+
+# The hidden suites are pytest suites. Run one against a notebook:
+# 
+#     pytest tests/hidden/autoencoder_hidden.py --notebook submitted/ada/autoencoder/autoencoder.ipynb
+# 
+# The notebook's code runs in the grading sandbox, exactly as grading runs it
+# (every code cell but the test cells and the course's demo cells); each check
+# runs here, against the notebook's objects, with the helpers of the function
+# it checks lent from the reference (DEPENDS), as in grading. The public checks
+# of the same cells run too (each hidden module lists them). Without
+# --notebook, the checks run against the reference solution. -k, -x, --pdb and
+# pytest's usual output all work.
+
+
+# The hidden suites import their assignment's public checks and nncheck.
+for _folder in sorted((ROOT / "source").iterdir()):
+    if _folder.is_dir() and str(_folder) not in sys.path:
+        sys.path.insert(0, str(_folder))
+
+
+def _assignment(module):
+    name = module.__name__.rsplit(".", 1)[-1]
+    return name[:-len("_hidden")] if name.endswith("_hidden") else None
+
+
+@pytest.fixture(scope="module")
+def hidden_suite(request):
+    assignment = _assignment(request.module)
+    if assignment not in course.assignments(ROOT):
+        pytest.skip(f"{request.module.__name__} is not a hidden suite")
+    return suites.load_suite(assignment, ROOT)
+
+
+@pytest.fixture(scope="module")
+def notebook(request, hidden_suite):
+    """The notebook given with --notebook, run in a sandbox (or None)."""
+    path = request.config.getoption("--notebook")
+    if not path:
+        yield None
+        return
+    namespace, results = sandbox.open_notebook(path, ROOT, hidden_suite.nncheck)
+    for result in results:
+        if result["error"]:
+            print(f"a cell of the notebook raised {result['error']['ename']}: "
+                  f"{result['error']['evalue']}")
+    yield namespace
+    namespace.box.close()
+
+
+@pytest.fixture
+def reference(hidden_suite):
+    return hidden_suite.reference
+
+
+@pytest.fixture
+def submission(request, hidden_suite, notebook):
+    """The code under test: the notebook's, or the reference's."""
+    nncheck = hidden_suite.nncheck
+    namespace = notebook if notebook is not None else nncheck.load_namespace(
+        hidden_suite.reference_source, "<reference>")
+    function = hidden_suite.cells[request.function.grade_id][0]
+    isolate = {name: suites.reference_attribute(hidden_suite, name)
+               for name in getattr(hidden_suite.public, "DEPENDS", {}).get(function, [])}
+    sub = nncheck.Submission(namespace)
+    try:
+        with sub.using(**isolate):
+            yield sub
+    finally:
+        if notebook is not None:
+            notebook.end_check()

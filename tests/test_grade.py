@@ -34,6 +34,14 @@ def run_cli(root, *args, **kwargs):
                             start_new_session=True, **kwargs)
 
 
+def differences(got, want):
+    """(assignment, student, cell, got, want) wherever two score tables differ."""
+    return [(a, s, c, got.get(a, {}).get(s, {}).get(c), v)
+            for a in want for s in want[a] for c, v in want[a][s].items()
+            if got.get(a, {}).get(s, {}).get(c) != v] + [
+        (a, s, None, "extra", None) for a in got for s in got[a] if s not in want.get(a, {})]
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     root = make_class(copy_course(tmp_path_factory.mktemp("clean")))
@@ -74,12 +82,12 @@ def test_interrupted_run_resumes_to_the_same_scores(clean, tmp_path, stop):
     out, _ = second.communicate(timeout=600)
     assert second.returncode == 0, out
     assert f"{total - finished} to grade, {finished} already graded" in out
-    assert demo.scores(root) == clean[2]
+    assert differences(demo.scores(root), clean[2]) == []
 
     third = run_cli(root)
     out, _ = third.communicate(timeout=120)
     assert f"0 to grade, {total} already graded" in out
-    assert demo.scores(root) == clean[2]
+    assert differences(demo.scores(root), clean[2]) == []
 
 
 def test_two_workers_grade_one_students_two_assignments_at_once(tmp_path):
@@ -151,4 +159,4 @@ def test_shards_run_at_once_and_add_up_to_a_clean_run(clean, tmp_path):
     assert [job.returncode for job in jobs] == [0, 0], outs
     counts = [int(out.split(" to grade")[0].split()[-1]) for out in outs]
     assert sum(counts) == len(grade.submissions(root))
-    assert demo.scores(root) == clean[2]
+    assert differences(demo.scores(root), clean[2]) == []

@@ -159,3 +159,46 @@ def test_without_root_the_audit_hook_refuses_course_files(tmp_path):
         assert out["error"]["ename"] == "PermissionError"
         out = box.run_cell("import numpy, os\nprint(numpy.ones(2).sum())", "<cell 2>", 10)
         assert out["error"] is None and out["stdout"].strip() == "2.0"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can run the sandbox as another user")
+def test_grading_refuses_to_start_when_the_course_stays_readable(monkeypatch):
+    """If the sandbox's user could still read a course file after the course was
+    closed to it (here: a file system that ignores chmod, as some mounts and
+    ACLs do), grading stops before any notebook runs, and says what to change."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+    place = Path(tempfile.mkdtemp(prefix="nncourse-open-"))   # a folder anyone can enter
+    place.chmod(0o711)
+    root = copy_course(place / "course")
+    monkeypatch.setattr(sandbox, "_SECURED", {})
+    monkeypatch.setattr(sandbox.os, "chmod", lambda *args, **kwargs: None)
+    try:
+        with pytest.raises(sandbox.SandboxError, match=r"could read course files.*solutions/"):
+            sandbox.secure_course(root)
+    finally:
+        shutil.rmtree(place)
+
+
+def test_the_hidden_suite_runs_under_pytest_against_a_notebook():
+    """`pytest tests/hidden/<a>_hidden.py --notebook <nb>`: the demo student who
+    averages the bias gradients fails exactly the three bias checks, public and
+    hidden; the reference notebook passes everything."""
+    import subprocess
+    import sys
+
+    def run(notebook):
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+             str(ROOT / "tests" / "hidden" / "autoencoder_hidden.py"),
+             "--notebook", str(ROOT / "tests" / "demo" / "autoencoder" / notebook)],
+            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    dev = run("dev.ipynb")
+    failed = sorted(line.split("::")[1].split()[0] for line in dev.stdout.splitlines()
+                    if line.startswith("FAILED"))
+    assert dev.returncode == 1, dev.stdout[-2000:]
+    assert failed == sorted(f"test_backward_{b}_{kind}" for b in ("b1", "b2", "b3")
+                            for kind in ("hidden", "public")), dev.stdout[-2000:]
+    ada = run("ada.ipynb")
+    assert ada.returncode == 0 and " passed" in ada.stdout, ada.stdout[-2000:]

@@ -7,7 +7,7 @@ score ("rest" sets every other cell); `says` is what the student must read in
 that notebook's graded output. tests/test_corpus.py runs them all.
 """
 from corpus_tools import (CLAIM_A_SCORE, DETECT_GRADING, FILL_DISK, FORK_BOMB, READ_EVERY_WAY,
-                          STEAL, WRITE_EVERYWHERE, add_cell_after, add_outputs, delete_test_cell,
+                          STEAL, WRITE_EVERYWHERE, add_cell_after, add_fake_test_cell, add_outputs, delete_test_cell,
                           duplicate_test_cell, edit_test_cell, move_test_cell_to_top,
                           strip_nbgrader_metadata)
 
@@ -181,6 +181,8 @@ def forward(x, params):
 def cost(x, xhat):
     return Yes(123.0)'''},
         expect={"test_cost": 0.0}, says="is a Yes; return a Python float"),
+    "adds_a_test_cell": dict(
+        transform=add_fake_test_cell, expect={}, says="test_g_values: 1 of 1 points"),
     "metadata_stripped": dict(
         transform=strip_nbgrader_metadata, expect={}, says="test_cost: 2 of 2 points"),
     "saved_with_outputs": dict(

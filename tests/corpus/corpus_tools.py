@@ -16,6 +16,16 @@ def add_cell_after(nb, grade_id, source):
                                "metadata": {}, "outputs": [], "source": source})
 
 
+def add_fake_test_cell(nb):
+    """A test cell of the student's own, claiming 100 points."""
+    nb["cells"].insert(3, {"cell_type": "code", "execution_count": None, "id": "test_bonus",
+                           "metadata": {"nbgrader": {"grade": True, "grade_id": "test_bonus",
+                                                     "locked": True, "points": 100,
+                                                     "schema_version": 3, "solution": False,
+                                                     "task": False}},
+                           "outputs": [], "source": "print('100 points')\n100"})
+
+
 def delete_test_cell(grade_id):
     def edit(nb):
         del nb["cells"][_find(nb, grade_id)]
