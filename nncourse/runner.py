@@ -47,15 +47,30 @@ class WireError(Exception):
     """A frame that breaks the format, or a value that cannot cross."""
 
 
+#: Bytes read from each pipe but not yet used: one read takes what is there.
+_BUFFERS = {}
+
+
 def _read_exact(fd, n):
-    chunks = []
-    while n:
-        chunk = os.read(fd, min(n, 1 << 20))
+    buffer = _BUFFERS.setdefault(fd, bytearray())
+    while len(buffer) < n:
+        chunk = os.read(fd, max(n - len(buffer), 1 << 16))
         if not chunk:
             raise EOFError("the other side closed the connection")
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
+        buffer += chunk
+    data = bytes(buffer[:n])
+    del buffer[:n]
+    return data
+
+
+def buffered(fd):
+    """Bytes of `fd` already read and waiting (select() would not see them)."""
+    return len(_BUFFERS.get(fd, b""))
+
+
+def forget(fd):
+    """Drop what was buffered for a pipe that is being closed."""
+    _BUFFERS.pop(fd, None)
 
 
 def send(fd, header, blobs=()):

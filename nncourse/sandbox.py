@@ -253,6 +253,7 @@ class Sandbox:
             return
         self.dead = True
         for fd in (self.fd_out, self.fd_in):
+            runner.forget(fd)
             try:
                 os.close(fd)
             except OSError:
@@ -379,7 +380,8 @@ class Sandbox:
 
     def _receive(self):
         remaining = self._deadline - time.monotonic()
-        ready = remaining > 0 and select.select([self.fd_in], [], [], remaining)[0]
+        ready = remaining > 0 and (runner.buffered(self.fd_in)
+                                   or select.select([self.fd_in], [], [], remaining)[0])
         if not ready:
             raise SandboxDied(f"it ran {self.call_timeout + GRACE:g} s past its time limit "
                               "and was stopped")
