@@ -210,20 +210,40 @@ def static_kind(cls, name):
         return "missing"
 
 
-def _same_value(a, b):
-    """Equality for snapshots of inputs: arrays, dicts, lists, scalars."""
+#: An input changed in place by this little (relative to its largest entry) is
+#: rounding, not a change: restoring an entry by arithmetic (x[i] += h,
+#: x[i] -= 2*h, x[i] += h) can leave it an ulp or two off. That moves no gradient
+#: by more than ~1e-16 relative, far below GRAD_RTOL, so it costs nothing.
+ROUNDING_RTOL = 1e-12
+
+
+def _change(a, b):
+    """How much an input changed in place, a (before) to b (after): 0.0 if
+    not at all, the largest change relative to the largest entry for float
+    arrays of one shape, inf for any other change."""
     if _remote(a) or _remote(b):
-        return True  # an object of the notebook: its process reports in-place changes
+        return 0.0  # an object of the notebook: its process reports in-place changes
     if type(a) is not type(b):
-        return False
+        return float("inf")
     if isinstance(a, _ndarray):
-        return a.shape == b.shape and a.dtype == b.dtype and bool(
-            ((a == b) | ((a != a) & (b != b))).all())
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return float("inf")
+        same = (a == b) | ((a != a) & (b != b))
+        if bool(same.all()):
+            return 0.0
+        if a.dtype.kind != "f" or not bool(_isfinite(a).all() and _isfinite(b).all()):
+            return float("inf")
+        scale = float(_abs(a).max()) or 1.0
+        return float(_abs(a - b).max()) / scale
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(_same_value(a[k], b[k]) for k in a)
+        if a.keys() != b.keys():
+            return float("inf")
+        return max((_change(a[k], b[k]) for k in a), default=0.0)
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same_value(x, y) for x, y in zip(a, b))
-    return a is b or a == b
+        if len(a) != len(b):
+            return float("inf")
+        return max((_change(x, y) for x, y in zip(a, b)), default=0.0)
+    return 0.0 if (a is b or a == b) else float("inf")
 
 
 def _swap_local(ns, name, value):
@@ -266,7 +286,22 @@ class Submission:
     def __init__(self, namespace, label="your notebook"):
         self._ns = namespace
         self._label = label
+        self._held = []          # values calls pass as themselves (see hold)
         self.calls = []          # (name, args, result) of each call, for diagnosis
+
+    def hold(self, value):
+        """value, to be passed to your code as itself rather than a copy (for
+        a function that must work on its input in place). While grading, it is
+        kept in the notebook's process."""
+        hold = getattr(self._ns, "hold", None)
+        if hold is not None:
+            value = hold(value)
+        self._held.append(value)
+        return value
+
+    def current(self, held):
+        """The value, as it is now, of something made by hold()."""
+        return held._request("value") if _remote(held) else held
 
     def defines(self, name):
         return is_callable(self._ns.get(name))
@@ -329,7 +364,7 @@ class Submission:
                 _remote(fn) and name in (timed_out or ())):
             raise CheckFailed(f"`{name}` did not finish within {CALL_TIMEOUT:g} s "
                               "earlier, so it was not called again.")
-        given = copy.deepcopy(args)
+        given = copy.deepcopy(args, {id(v): v for v in self._held})
         before = copy.deepcopy(args)
         try:
             with quiet(), _time_limit(CALL_TIMEOUT):
@@ -356,9 +391,14 @@ class Submission:
             raise CheckFailed(f"`{name}` raised {type(e).__name__}: {e}"
                               f"{_student_line(e.__traceback__, e)}") from None
         for i, (a, b) in enumerate(zip(before, given)):
-            if not _same_value(a, b):
-                raise CheckFailed(f"`{name}` changed its argument #{i + 1} in place. "
-                                  "Work on a copy (e.g. `w = w - lr * dw`, not `w -= ...`).")
+            change = _change(a, b)
+            if change > ROUNDING_RTOL:
+                by = f" (by up to {change:.1e} of its largest entry)" if change < float("inf") else ""
+                raise CheckFailed(
+                    f"`{name}` changed its argument #{i + 1} in place{by}. Work on a copy "
+                    "(e.g. `w = w - lr * dw`, not `w -= ...`); where the notebook asks you to "
+                    "work in place (numerical_gradient), put each entry back exactly: save "
+                    "`old = x[i]` before changing it, then `x[i] = old`.")
         self.calls.append((name, before, result))
         return result
 
@@ -568,6 +608,9 @@ def run_check(fn, namespace, fixtures, mistakes=(), isolate=None):
     except CallTimeout:
         return Outcome(label, False, f"timed out after {CALL_TIMEOUT:g} s")
     except Exception as e:  # a bug in a check must not crash the run
+        # The details go to the checking process's own stderr (the grader's log
+        # while grading), never into the report.
+        traceback.print_exc(file=sys.__stderr__)
         return Outcome(label, False, f"the check itself failed ({type(e).__name__}); "
                                      "please tell the course staff")
     except KeyboardInterrupt:

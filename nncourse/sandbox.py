@@ -513,6 +513,11 @@ class RemoteNamespace:
     def swap(self, name, value):
         return self.box.swap(name, value)
 
+    def hold(self, value):
+        """value, kept in the notebook's process: calls pass it by reference."""
+        return self.box.request({"op": "hold", "value": value, "raw": True},
+                                timeout=self.box.call_timeout)
+
     def end_check(self):
         self.box.end_check()
 

@@ -42,6 +42,19 @@ def differences(got, want):
         (a, s, None, "extra", None) for a in got for s in got[a] if s not in want.get(a, {})]
 
 
+def explain(root, diffs):
+    """What the graded notebooks say in the cells that differ."""
+    out = []
+    for a, s, cell, *_ in diffs:
+        path = root / "autograded" / s / a / f"{a}.ipynb"
+        if cell and path.exists():
+            nb = course.read_notebook(path)
+            for c in nb["cells"]:
+                if c["metadata"].get("nbgrader", {}).get("grade_id") == cell:
+                    out.append("".join("".join(o.get("text", "")) for o in c.get("outputs", [])))
+    return "\n".join(out)
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
     root = make_class(copy_course(tmp_path_factory.mktemp("clean")))
@@ -82,12 +95,14 @@ def test_interrupted_run_resumes_to_the_same_scores(clean, tmp_path, stop):
     out, _ = second.communicate(timeout=600)
     assert second.returncode == 0, out
     assert f"{total - finished} to grade, {finished} already graded" in out
-    assert differences(demo.scores(root), clean[2]) == []
+    diffs = differences(demo.scores(root), clean[2])
+    assert diffs == [], explain(root, diffs) + "\n" + out
 
     third = run_cli(root)
     out, _ = third.communicate(timeout=120)
     assert f"0 to grade, {total} already graded" in out
-    assert differences(demo.scores(root), clean[2]) == []
+    diffs = differences(demo.scores(root), clean[2])
+    assert diffs == [], explain(root, diffs)
 
 
 def test_two_workers_grade_one_students_two_assignments_at_once(tmp_path):
@@ -159,4 +174,5 @@ def test_shards_run_at_once_and_add_up_to_a_clean_run(clean, tmp_path):
     assert [job.returncode for job in jobs] == [0, 0], outs
     counts = [int(out.split(" to grade")[0].split()[-1]) for out in outs]
     assert sum(counts) == len(grade.submissions(root))
-    assert differences(demo.scores(root), clean[2]) == []
+    diffs = differences(demo.scores(root), clean[2])
+    assert diffs == [], explain(root, diffs)

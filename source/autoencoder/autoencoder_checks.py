@@ -8,8 +8,8 @@ Grading runs these and more, on other inputs. Shapes: x (m, n), k hidden units.
 """
 import numpy as np
 
-from nncheck import (GRAD_RTOL, CheckFailed, Mistake, cell, expect_array, expect_close,
-                     expect_float, numerical_gradient, type_name)
+from nncheck import (GRAD_RTOL, ROUNDING_RTOL, CheckFailed, Mistake, cell, expect_array,
+                     expect_close, expect_float, numerical_gradient, rel_error, type_name)
 
 #: Test cells of the notebook: grade_id -> (function, points).
 CELLS = {
@@ -59,6 +59,16 @@ def _exp_over_one_plus_exp(x):
     return np.exp(x) / (1 + np.exp(x))
 
 
+def _perturbs_copies(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += h
+        down[i] -= h
+        grad[i] = (f(up) - f(down)) / (2 * h)
+    return grad
+
+
 #: Mistakes from the course's starting story that these checks can name.
 MISTAKES = [
     Mistake("gGradient_jacobian", "gGradient", _seed_jacobian,
@@ -70,6 +80,12 @@ MISTAKES = [
             "exp(x) / (1 + exp(x)) gives inf / inf = nan for large x. Use "
             "1 / (1 + exp(-x)), or a form that only takes exp of non-positive numbers.",
             {"test_g_stable": 1}),
+    Mistake("numerical_gradient_on_copies", "numerical_gradient", _perturbs_copies,
+            "numerical_gradient perturbs copies of x (x.copy() + h e_i) and passes them to f. "
+            "That is correct for an f that reads its argument, but the notebook's gradient "
+            "check passes an f that reads the parameters themselves: perturb x in place, call "
+            "f(x), and put the entry back.",
+            {"test_numerical_gradient": 0.67}),
 ]
 
 # --------------------------------------------------------------------------- g
@@ -128,6 +144,34 @@ def test_numerical_gradient_public(submission):
     out = submission.numerical_gradient(lambda v: float(np.sum(v ** 3)), x)
     out = expect_array(out, x.shape, "numerical_gradient(f, x) for x of shape (2, 3)")
     expect_close(out, 3 * x ** 2, "numerical_gradient of sum(x**3)", rtol=GRAD_RTOL)
+
+
+IN_PLACE = ("The notebook asks numerical_gradient to perturb x itself, in place, and to put "
+            "each entry back: the gradient check after backward passes an f that ignores its "
+            "argument and reads the parameters it closes over, so perturbing a copy leaves "
+            "that f constant.")
+
+
+def in_place_check(submission, x0, what):
+    """numerical_gradient(f, x) where f reads x itself, not its argument."""
+    x = submission.hold(x0.copy())
+    out = submission.numerical_gradient(lambda _: float(np.sum(submission.current(x) ** 3)), x)
+    out = expect_array(out, x0.shape, f"numerical_gradient(f, x) for x of shape {x0.shape}")
+    now = submission.current(x)
+    if rel_error(now, x0) > ROUNDING_RTOL:
+        raise CheckFailed("numerical_gradient left x changed: put each entry back exactly "
+                          "(save `old = x[i]` before changing it, then `x[i] = old`).")
+    try:
+        expect_close(out, 3 * x0 ** 2, what, rtol=GRAD_RTOL)
+    except CheckFailed as e:
+        raise CheckFailed(f"{e} {IN_PLACE}") from None
+
+
+@cell("test_numerical_gradient")
+def test_numerical_gradient_in_place_public(submission):
+    """numerical_gradient perturbs x itself and puts it back (f may read x instead of its argument)"""
+    in_place_check(submission, np.array([[0.5, -1.0], [2.0, 1.5]]),
+                   "numerical_gradient with an f that reads x itself")
 
 # --------------------------------------------------------------------- forward
 
@@ -194,13 +238,33 @@ def check_grads(grads, n, k):
     return grads
 
 
+#: What the notebook asks forward to keep in its cache, and all that backward
+#: may read there: grading calls backward with exactly these (from the
+#: reference forward), so each function is graded on its own.
+CACHE_KEYS = ("z1", "h1", "z2", "h2")
+
+
+def backward_on(submission, x, params, cache):
+    """Your backward, given only the cache entries the notebook promises."""
+    cache = {k: cache[k] for k in CACHE_KEYS if k in cache}
+    try:
+        return submission.backward(x, params, cache)
+    except CheckFailed as e:
+        if "raised KeyError" not in str(e):
+            raise
+        raise CheckFailed(f"{e} backward may read only z1, h1, z2 and h2 from the cache: that is "
+                          "what the notebook asks forward to keep, and grading calls backward "
+                          "with a cache holding just those. Compute anything else (xhat, m) "
+                          "inside backward.") from None
+
+
 @cell("test_backward_shapes")
 def test_backward_shapes_public(submission):
     """backward returns a gradient for every parameter, shaped like it"""
     x = np.random.default_rng(7).normal(size=(5, 3))
     params = random_params(3, 2, seed=8)
     _, cache = submission.forward(x, params)
-    check_grads(submission.backward(x, params, cache), 3, 2)
+    check_grads(backward_on(submission, x, params, cache), 3, 2)
 
 
 def _own_numerical_check(submission, name):
@@ -208,7 +272,7 @@ def _own_numerical_check(submission, name):
     x = np.random.default_rng(9).normal(size=(4, 3))
     params = random_params(3, 2, seed=10)
     _, cache = submission.forward(x, params)
-    grads = check_grads(submission.backward(x, params, cache), 3, 2)
+    grads = check_grads(backward_on(submission, x, params, cache), 3, 2)
     work = {k: v.copy() for k, v in params.items()}
 
     def f():

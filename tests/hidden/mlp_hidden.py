@@ -23,7 +23,7 @@ from mlp_checks import (ACTIVATIONS, MISTAKES as PUBLIC_MISTAKES, _student_class
                         check_network, construct, cost, derivative_values_check, expect_raises,
                         gradient_check, guarded, init_outcome, init_parameters, naming, network,
                         parameters_of, random_parameters, replay_init, replay_init_parameters,
-                        sin_problem, unknown_check)
+                        sin_cos_problem, unknown_check)
 from nncheck import CheckFailed, Mistake, cell, expect_array, expect_close
 
 #: Relative tolerance between the student's loss curve (and trained weights)
@@ -76,6 +76,41 @@ def test_init_shapes_hidden(submission, reference):
                               "and they never become different: draw the weights at random.")
     default = guarded(submission, "NeuralNetwork.__init__", cls)
     check_network(default, [2, 10, 1], ["sigmoid", "sigmoid"])
+
+
+#: How far the sample standard deviation of a starting weight matrix may be from
+#: 1/sqrt(n_in). Its relative standard error is about 1/sqrt(2 * entries):
+#: 0.002 for weights[0] (300 x 400) and 0.013 for weights[1] (10 x 300), so 0.1
+#: is over seven of them; a scale of 1 (the blog's) or sqrt(2/n_in) is far outside.
+SCALE_RTOL = 0.1
+
+
+@cell("test_init_shapes")
+def test_init_scale_hidden(submission, reference):
+    """weights[l] start with standard deviation 1/sqrt(layers[l]), and the biases at zero, as the notebook says"""
+    layers, activations = [400, 300, 10], ["tanh", "linear"]
+    cls = _student_class(submission)
+    net = construct(submission, layers, activations)
+    check_network(net, layers, activations)
+    weights, biases = init_parameters(net)
+    with naming(MISTAKES, "__init__", (weights, biases),
+                lambda v: replay_init_parameters(v, layers, activations, cls)):
+        _check_scale(weights, biases, layers)
+
+
+def _check_scale(weights, biases, layers):
+    for l, w in enumerate(weights):
+        want, got = 1.0 / np.sqrt(layers[l]), float(np.std(w))
+        if not abs(got / want - 1.0) <= SCALE_RTOL:
+            raise CheckFailed(
+                f"weights[{l}] has standard deviation {got:.3g}; the notebook starts the weights "
+                f"of layer l at N(0, 1/layers[l]), standard deviation 1/sqrt({layers[l]}) = "
+                f"{want:.3g}. Larger weights saturate tanh and sigmoid units from the start.")
+    for l, b in enumerate(biases):
+        if np.any(np.asarray(b) != 0):
+            raise CheckFailed(f"biases[{l}] does not start at zero, as the notebook asks (random "
+                              "biases only shift the units' starting point; the weights break "
+                              "the symmetry).")
 
 
 @cell("test_init_mismatch")
@@ -256,12 +291,12 @@ def test_train_updates_hidden(submission, reference):
 
 @cell("test_train_converges")
 def test_train_converges_hidden(submission, reference):
-    """the blog's sin(x) fit, 50 points, batch_size=8, 100 epochs: the loss curve and weights of the reference"""
-    layers, activations = [1, 10, 1], ["tanh", "linear"]
+    """the blog's fit, of (sin x, cos x), 50 points, batch_size=8, 100 epochs: the loss curve and weights of the reference"""
+    layers, activations = [1, 10, 2], ["tanh", "linear"]
     weights, biases = random_parameters(layers, 115)
     net = network(submission, layers, activations, weights, biases)
     before = copy.deepcopy(net)
-    x, y = sin_problem(50, 116)
+    x, y = sin_cos_problem(50, 116)
     args = dict(batch_size=8, epochs=100, lr=0.05)
     losses = submission.method(net, "train", x, y, **args)
 
@@ -285,7 +320,8 @@ def test_train_converges_hidden(submission, reference):
 # ------------------------------------------------------ the mistake catalogue
 
 
-def _init_variant(assert_only=False, transposed=False, flat_bias=False):
+def _init_variant(assert_only=False, transposed=False, flat_bias=False, scale=None,
+                  random_bias=False):
     def __init__(self, layers=(2, 10, 1), activations=('sigmoid', 'sigmoid'), seed=0):
         if assert_only:
             assert len(layers) == len(activations) + 1
@@ -294,9 +330,11 @@ def _init_variant(assert_only=False, transposed=False, flat_bias=False):
         self.layers, self.activations = list(layers), list(activations)
         rng = np.random.default_rng(seed)
         shapes = [(o, i) for i, o in zip(self.layers[:-1], self.layers[1:])]
-        self.weights = [rng.normal(0.0, 1.0 / np.sqrt(s[1]), size=s[::-1] if transposed else s)
-                        for s in shapes]
+        self.weights = [rng.normal(0.0, scale or 1.0 / np.sqrt(s[1]),
+                                   size=s[::-1] if transposed else s) for s in shapes]
         self.biases = [np.zeros(s[0]) if flat_bias else np.zeros((s[0], 1)) for s in shapes]
+        if random_bias:
+            self.biases = [rng.normal(size=(s[0], 1)) for s in shapes]
     return __init__
 
 
@@ -332,7 +370,8 @@ def _backprop_variant(negative=False, average=True, bias_sum=True, hidden_deriva
     return backpropagation
 
 
-def _train_variant(sign=-1, wrong_axis=False, drop_last=False, loss_before=False):
+def _train_variant(sign=-1, wrong_axis=False, drop_last=False, loss_before=False,
+                   loss_mean=False):
     def train(self, x, y, batch_size=10, epochs=100, lr=0.01):
         n = x.shape[1]
 
@@ -343,6 +382,8 @@ def _train_variant(sign=-1, wrong_axis=False, drop_last=False, loss_before=False
             self.biases = [b + sign * lr * d for b, d in zip(self.biases, db)]
 
         def loss():
+            if loss_mean:                        # 1/k of C for k outputs
+                return float(0.5 * np.mean((self.feedforward(x)[1][-1] - y) ** 2))
             return float(np.sum((self.feedforward(x)[1][-1] - y) ** 2) / (2.0 * n))
 
         losses = []
@@ -393,6 +434,14 @@ MISTAKES = list(PUBLIC_MISTAKES) + [
             "weights[l] is (layers[l], layers[l+1]), the row-convention shape. With one example "
             "per column, z = w @ a + b needs w of shape (layers[l+1], layers[l]).",
             {"test_init_shapes": 1}),
+    Mistake("init_standard_normal", "__init__", _init_variant(scale=1.0),
+            "the weights start as standard normal draws, as in the blog; the notebook draws "
+            "them with standard deviation 1/sqrt(layers[l]), so that z = w @ a + b starts "
+            "near 1 in size whatever the layer's width.",
+            {"test_init_shapes": 0.33}),
+    Mistake("init_random_biases", "__init__", _init_variant(random_bias=True),
+            "the biases start as random draws, as in the blog; the notebook starts them at zero.",
+            {"test_init_shapes": 0.33}),
     Mistake("init_bias_vector", "__init__", _init_variant(flat_bias=True),
             "biases[l] is a flat vector (layers[l+1],). Added to a (layers[l+1], B) array it "
             "would broadcast along the wrong axis; make it a column (layers[l+1], 1).",
@@ -444,6 +493,11 @@ MISTAKES = list(PUBLIC_MISTAKES) + [
             "never update the weights. range(0, N, batch_size) with x[:, i:i + batch_size] "
             "includes it.",
             {"test_train_updates": 2, "test_train_converges": 1}),
+    Mistake("train_loss_mean_over_entries", "train", _train_variant(loss_mean=True),
+            "losses[e] is 0.5 * mean((a - y)**2) over every entry, which is C divided by the "
+            "number of outputs. C = (1/2B) * sum((a - y)**2) sums over the outputs of each "
+            "column and averages over the B columns only.",
+            {"test_train_converges": 2}),
     Mistake("train_loss_before_epoch", "train", _train_variant(loss_before=True),
             "losses[e] is C before epoch e; it must be C over all columns after epoch e.",
             {"test_train_converges": 2}),
@@ -492,8 +546,8 @@ def _init_other(self, layers=[2, 10, 1], activations=['sigmoid', 'sigmoid'], see
     rng = np.random.default_rng(seed)
     self.weights, self.biases = [], []
     for i in range(len(layers) - 1):
-        self.weights.append(rng.standard_normal((layers[i + 1], layers[i])) * np.sqrt(2 / layers[i]))
-        self.biases.append(rng.standard_normal((layers[i + 1], 1)) * 0.1)
+        self.weights.append(rng.standard_normal((layers[i + 1], layers[i])) / np.sqrt(layers[i]))
+        self.biases.append(np.zeros((layers[i + 1], 1)))
     self.num_layers = len(layers) - 1
 
 
