@@ -214,6 +214,7 @@ class Server:
         self.numbers = {}        # id(object) -> reference number
         self.proxies = {}        # grader token -> proxy function
         self.swaps = {}          # swap number -> how to undo it
+        self.swap_count = 0
         self.depth = 0           # nesting of requests being served
         # A child that student code forks must never talk to the grader.
         os.register_at_fork(after_in_child=self._forget_pipes)
@@ -504,11 +505,13 @@ class Server:
             owner, attr = None, name
             old = self.ns.get(name, missing)
             self.ns[name] = value
-        number = len(self.swaps) + 1
-        self.swaps[number] = (owner, attr, old, missing)
-        return number
+        self.swap_count += 1
+        self.swaps[self.swap_count] = (owner, attr, old, missing)
+        return self.swap_count
 
     def op_restore(self, header, blobs):
+        if int(header["number"]) not in self.swaps:
+            return  # undone already
         owner, attr, old, missing = self.swaps.pop(int(header["number"]))
         if owner is None:
             if old is missing:

@@ -476,7 +476,9 @@ class Sandbox:
         generation = self.generation
 
         def restore():
-            if number and generation == self.generation:
+            # Not in a new process: it never had this swap (and request() would
+            # start one if the old one was stopped meanwhile).
+            if number and generation == self.generation and not self.dead:
                 self.request({"op": "restore", "number": number}, timeout=self.call_timeout)
         return restore
 

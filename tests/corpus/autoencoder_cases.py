@@ -183,6 +183,49 @@ def cost(x, xhat):
         expect={"test_cost": 0.0}, says="is a Yes; return a Python float"),
     "adds_a_test_cell": dict(
         transform=add_fake_test_cell, expect={}, says="test_g_values: 1 of 1 points"),
+    # What the notebook says a function must do, graded as it says.
+    "backward_reads_xhat_from_cache": dict(
+        # Passes with its own forward; grading gives backward the cache the notebook promises.
+        cells={"forward": """def forward(x, params):
+    z1 = x @ params["w1"] + params["b1"]
+    h1 = g(z1)
+    z2 = h1 @ params["w2"] + params["b2"]
+    h2 = g(z2)
+    xhat = h2 @ params["w3"] + params["b3"]
+    return xhat, {"z1": z1, "h1": h1, "z2": z2, "h2": h2, "xhat": xhat}""",
+               "backward": """def backward(x, params, cache):
+    m = x.shape[0]
+    h1, h2 = cache["h1"], cache["h2"]
+    dxhat = (cache["xhat"] - x) / m
+    dz2 = (dxhat @ params["w3"].T) * gGradient(cache["z2"])
+    dz1 = (dz2 @ params["w2"].T) * gGradient(cache["z1"])
+    return {"w1": x.T @ dz1, "b1": dz1.sum(axis=0), "w2": h1.T @ dz2, "b2": dz2.sum(axis=0),
+            "w3": h2.T @ dxhat, "b3": dxhat.sum(axis=0)}"""},
+        expect={"test_backward_shapes": 0.0, "test_backward_numerical_gradient": 0.0},
+        says="backward may read only z1, h1, z2 and h2 from the cache"),
+    "numerical_gradient_on_copies": dict(
+        cells={"numerical_gradient": """def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[i] += h
+        down[i] -= h
+        grad[i] = (f(up) - f(down)) / (2 * h)
+    return grad"""},
+        expect={"test_numerical_gradient": 1.33},
+        says="numerical_gradient perturbs copies of x"),
+    "numerical_gradient_restores_by_arithmetic": dict(
+        cells={"numerical_gradient": """def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        plus = f(x)
+        x[i] -= 2 * h
+        minus = f(x)
+        x[i] += h
+        grad[i] = (plus - minus) / (2 * h)
+    return grad"""},
+        expect={}, says="test_numerical_gradient: 2 of 2 points"),
     "metadata_stripped": dict(
         transform=strip_nbgrader_metadata, expect={}, says="test_cost: 2 of 2 points"),
     "saved_with_outputs": dict(

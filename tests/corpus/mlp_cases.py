@@ -164,6 +164,20 @@ CASES = {
     "sys_exit": dict(
         cells={CELL: "import sys\n\n" + CLASS + "\nsys.exit()\n"},
         expect={}, says="test_train_converges: 2 of 2 points"),
+    # What the notebook says a method must do, graded as it says.
+    "train_loss_mean_over_entries": dict(
+        # 0.5 * mean over every entry is C / k for k outputs: right only for one output.
+        cells={CELL: edit("            losses.append(float(np.sum((a_last - y) ** 2) / (2.0 * n)))\n",
+                          "            losses.append(float(0.5 * np.mean((a_last - y) ** 2)))\n")},
+        expect={"test_train_converges": 0.0},
+        says="losses[e] is 0.5 * mean((a - y)**2) over every entry, which is C divided by the "
+             "number of outputs."),
+    "init_blog_weights": dict(
+        # The blog's start: standard normal weights and random biases.
+        cells={CELL: edit("        self.weights = [rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in))\n",
+                          "        self.weights = [rng.normal(0.0, 1.0, size=(n_out, n_in))\n")},
+        expect={"test_init_shapes": 0.67},
+        says="the notebook starts the weights of layer l at N(0, 1/layers[l])"),
     "missing_staticmethod": dict(
         # Called on the class, it would still work; the network calls it as
         # self.getActivationFunction(name), which passes self as the name.
