@@ -1,6 +1,7 @@
 """Benchmarks: speed claims measured, not asserted.
 
     python bench/run.py [--class-size N] [--quick]
+    python bench/run.py --row4          # only row 4, the reference math against PyTorch
 
 Every figure is a ratio against a peer measured in the same run, on the same
 machine, because shared machines are noisy. Times are medians over repeats.
@@ -442,6 +443,8 @@ def main(argv=None):
                         help="submissions to grade in row 2 (default 20; 2 with --quick)")
     parser.add_argument("--quick", action="store_true",
                         help="small and few repeats: checks that the benchmark runs")
+    parser.add_argument("--row4", action="store_true",
+                        help="only row 4 (the reference math against PyTorch), both thread settings")
     parser.add_argument("--row4-one-thread", type=int, metavar="REPEATS",
                         help=argparse.SUPPRESS)      # used by one_thread_rows
     args = parser.parse_args(argv)
@@ -452,6 +455,15 @@ def main(argv=None):
             print("ROW\t" + "\t".join(row))
         for note in notes:
             print("NOTE\t" + note)
+        return 0
+    if args.row4:
+        table, notes = Table(), []
+        bench_torch(table, 3 if args.quick else 15, notes)
+        one_thread_rows(table, 3 if args.quick else 15, notes)
+        say()
+        say(table.text())
+        for line in notes:
+            say(line)
         return 0
     n = args.class_size or (2 if args.quick else 20)
     repeats = 1 if args.quick else 5

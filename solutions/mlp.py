@@ -95,10 +95,12 @@ class NeuralNetwork:
         y: (layers[-1], B); z_s, a_s: as returned by feedforward.
         Returns (dw, db): lists with the shapes of weights and biases,
         dw[l] = dC/dweights[l], db[l] = dC/dbiases[l].
-            BP1  delta^L = grad_a C * f'(z^L)
-            BP2  delta^l = (w^{l+1}.T delta^{l+1}) * f'(z^l)
+            BP1  delta^L = grad_a C * f_L'(z^L)
+            BP2  delta^l = (w^{l+1}.T delta^{l+1}) * f_l'(z^l)
             BP3  dC/db^l = delta^l             (summed over the batch)
             BP4  dC/dw^l = delta^l (a^{l-1}).T
+        Layers l = 1..L after the input a^0 = x; with i = l - 1: w^l is weights[i],
+        z^l is z_s[i], f_l is activations[i], delta^l is deltas[i], a^l is a_s[i + 1].
         """
         batch = y.shape[1]
         L = len(self.weights)
