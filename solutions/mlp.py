@@ -43,10 +43,8 @@ class NeuralNetwork:
         Raises ValueError for an unknown name. The sigmoid never overflows.
         """
         if name == 'sigmoid':
-            def sigmoid(z):
-                e = np.exp(-np.abs(z))      # never overflows: the exponent is <= 0
-                return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-            return sigmoid
+            # 1 / (1 + e^-z) = (1 + tanh(z/2)) / 2: one pass, and tanh never overflows.
+            return lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))
         if name == 'linear':
             return lambda z: np.array(z, dtype=float)
         if name == 'relu':
@@ -63,8 +61,10 @@ class NeuralNetwork:
         Elementwise. Raises ValueError for an unknown name.
         """
         if name == 'sigmoid':
-            sigmoid = NeuralNetwork.getActivationFunction('sigmoid')
-            return lambda z: sigmoid(z) * (1.0 - sigmoid(z))
+            def sigmoid_prime(z):
+                t = np.tanh(0.5 * z)        # sigmoid(z) = (1 + t) / 2, computed once
+                return 0.25 * (1.0 - t) * (1.0 + t)
+            return sigmoid_prime
         if name == 'linear':
             return lambda z: np.ones_like(z, dtype=float)
         if name == 'relu':

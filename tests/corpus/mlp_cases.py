@@ -111,8 +111,8 @@ CASES = {
         says="`NeuralNetwork.feedforward` raised SystemExit: bye"),
     "returns_nan": dict(
         # e^-z / (1 + e^-z)^2 is exact, but inf / inf = nan once -z > 709.
-        cells={CELL: edit("            return lambda z: sigmoid(z) * (1.0 - sigmoid(z))\n",
-                          "            return lambda z: np.exp(-z) / (1.0 + np.exp(-z)) ** 2\n")},
+        cells={CELL: edit("                return 0.25 * (1.0 - t) * (1.0 + t)\n",
+                          "                return np.exp(-z) / (1.0 + np.exp(-z)) ** 2\n")},
         expect={"test_getDerivativeActivationFunction_stable": 0.0},
         says="sigmoid'([[-1000, 1000]]) contains nan or inf."),
     "wrong_dtype": dict(
@@ -251,8 +251,8 @@ CASES = {
         absent=["CURVE_RTOL", "### BEGIN SOLUTION", "SQLite format"]),
     "ndarray_subclass": dict(
         cells={CELL: "class Agreeable(np.ndarray):\n    def __eq__(self, other):\n        return True\n\n\n"
-                     + edit("                return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))\n",
-                            "                return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).view(Agreeable)\n")},
+                     + edit("            return lambda z: 0.5 * (1.0 + np.tanh(0.5 * z))\n",
+                            "            return lambda z: (0.5 * (1.0 + np.tanh(0.5 * z))).view(Agreeable)\n")},
         expect={"test_getActivationFunction": 0.0, "test_getActivationFunction_stable": 0.0},
         says="is an Agreeable, not a plain numpy array"),
     "eq_always_true": dict(
