@@ -86,7 +86,7 @@ def expected_scores(root=course.ROOT):
                     scores[grade_id] = 0.0
                 else:
                     lost = sum(by_name[m].loses.get(grade_id, 0) for m in entry["mistakes"])
-                    scores[grade_id] = float(points - lost)
+                    scores[grade_id] = round(float(points - lost), 2)  # as grading rounds
             result[assignment][student] = scores
     return result
 

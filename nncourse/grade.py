@@ -121,10 +121,11 @@ _ROOT = None
 
 def _sqlite_without_fsync_per_commit():
     """nbgrader commits once per graded cell; on sqlite each commit waits for
-    the disk (fsync). Write-ahead logging with synchronous=NORMAL still never
-    corrupts the gradebook and keeps every commit that returned, if a process
-    crashes; it only skips waiting for the disk on each commit. (PostgreSQL
-    gradebooks are untouched.)"""
+    the disk (fsync). In write-ahead-log mode (set once on the gradebook by
+    _prepare_gradebook, before the workers start), synchronous=NORMAL still
+    never corrupts the gradebook and keeps every commit that returned if a
+    process crashes; it only skips waiting for the disk on each commit.
+    (PostgreSQL gradebooks are untouched.)"""
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
@@ -132,7 +133,6 @@ def _sqlite_without_fsync_per_commit():
     def _pragmas(connection, record):
         if type(connection).__module__.startswith("sqlite3"):
             cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
@@ -171,6 +171,7 @@ def _prepare_gradebook(root, todo):
     Every student is added here, before the workers start: two workers grading
     one student's two assignments would otherwise both try to add the student."""
     from nbgrader.api import Gradebook, MissingEntry
+    from sqlalchemy import text
     db = course.load_config(root).CourseDirectory.db_url
     with course.quiet_logs(), Gradebook(db) as gb:
         for a in sorted({a for a, _ in todo}):
@@ -182,6 +183,8 @@ def _prepare_gradebook(root, todo):
                     "from the course root first. Nothing was graded.") from None
         for s in sorted({s for _, s in todo}):
             gb.update_or_create_student(s)
+        if gb.db.bind.dialect.name == "sqlite":  # persistent; see _sqlite_without_fsync_per_commit
+            gb.db.execute(text("PRAGMA journal_mode=WAL"))
 
 
 def _notes(root, assignment, student):

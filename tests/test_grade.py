@@ -86,7 +86,7 @@ def test_interrupted_run_resumes_to_the_same_scores(clean, tmp_path, stop):
         if "] 1/" in line:
             os.killpg(first.pid, stop)
             break
-    first.communicate(timeout=120)
+    lines.append(first.communicate(timeout=120)[0])
     finished = sum(grade.is_done(root, a, s) for a, s in grade.submissions(root))
     total = len(grade.submissions(root))
     assert 1 <= finished < total, "the interruption should leave work undone"
@@ -96,7 +96,7 @@ def test_interrupted_run_resumes_to_the_same_scores(clean, tmp_path, stop):
     assert second.returncode == 0, out
     assert f"{total - finished} to grade, {finished} already graded" in out
     diffs = differences(demo.scores(root), clean[2])
-    assert diffs == [], explain(root, diffs) + "\n" + out
+    assert diffs == [], explain(root, diffs) + "\n" + "".join(lines) + "\n" + out
 
     third = run_cli(root)
     out, _ = third.communicate(timeout=120)

@@ -56,7 +56,8 @@ ROSTER = {
         "ada": {"cells": {}, "mistakes": []},
         # Opened the notebook and handed it straight back.
         "ben": None,
-        # The blog's signs: delta from (y - a), and an update that adds lr * dw. The two
+        # The blog's start (standard normal weights and biases) and the blog's signs:
+        # delta from (y - a), and an update that adds lr * dw. The two
         # cancel, so her network trains, but backpropagation returns the negative gradient,
         # and train climbs the true gradient that backpropagation is meant to return.
         "cleo": {
@@ -144,7 +145,7 @@ ROSTER = {
             losses.append(float(np.sum((a - y) ** 2) / (2 * x.shape[1])))
         return losses
 """},
-            "mistakes": ["backpropagation_negative_gradient", "train_gradient_ascent"],
+            "mistakes": ["backpropagation_negative_gradient", "train_gradient_ascent", "init_blog"],
         },
         # Kept the blog's activation helpers: the exp(x) / (1 + exp(x)) sigmoid, and an
         # unknown name that prints a message and falls back to linear.

@@ -320,8 +320,7 @@ def test_train_converges_hidden(submission, reference):
 # ------------------------------------------------------ the mistake catalogue
 
 
-def _init_variant(assert_only=False, transposed=False, flat_bias=False, scale=None,
-                  random_bias=False):
+def _init_variant(assert_only=False, transposed=False, flat_bias=False, blog=False):
     def __init__(self, layers=(2, 10, 1), activations=('sigmoid', 'sigmoid'), seed=0):
         if assert_only:
             assert len(layers) == len(activations) + 1
@@ -330,11 +329,14 @@ def _init_variant(assert_only=False, transposed=False, flat_bias=False, scale=No
         self.layers, self.activations = list(layers), list(activations)
         rng = np.random.default_rng(seed)
         shapes = [(o, i) for i, o in zip(self.layers[:-1], self.layers[1:])]
-        self.weights = [rng.normal(0.0, scale or 1.0 / np.sqrt(s[1]),
-                                   size=s[::-1] if transposed else s) for s in shapes]
+        self.weights = [rng.normal(0.0, 1.0 / np.sqrt(s[1]), size=s[::-1] if transposed else s)
+                        for s in shapes]
         self.biases = [np.zeros(s[0]) if flat_bias else np.zeros((s[0], 1)) for s in shapes]
-        if random_bias:
-            self.biases = [rng.normal(size=(s[0], 1)) for s in shapes]
+        if blog:                                # standard normal weights and biases, layer by layer
+            self.weights, self.biases = [], []
+            for s in shapes:
+                self.weights.append(rng.standard_normal(s))
+                self.biases.append(rng.standard_normal((s[0], 1)))
     return __init__
 
 
@@ -434,13 +436,10 @@ MISTAKES = list(PUBLIC_MISTAKES) + [
             "weights[l] is (layers[l], layers[l+1]), the row-convention shape. With one example "
             "per column, z = w @ a + b needs w of shape (layers[l+1], layers[l]).",
             {"test_init_shapes": 1}),
-    Mistake("init_standard_normal", "__init__", _init_variant(scale=1.0),
-            "the weights start as standard normal draws, as in the blog; the notebook draws "
-            "them with standard deviation 1/sqrt(layers[l]), so that z = w @ a + b starts "
-            "near 1 in size whatever the layer's width.",
-            {"test_init_shapes": 0.33}),
-    Mistake("init_random_biases", "__init__", _init_variant(random_bias=True),
-            "the biases start as random draws, as in the blog; the notebook starts them at zero.",
+    Mistake("init_blog", "__init__", _init_variant(blog=True),
+            "the weights and biases start as standard normal draws, as in the blog; the notebook "
+            "draws the weights with standard deviation 1/sqrt(layers[l]), so that z = w @ a + b "
+            "starts near 1 in size whatever the layer's width, and starts the biases at zero.",
             {"test_init_shapes": 0.33}),
     Mistake("init_bias_vector", "__init__", _init_variant(flat_bias=True),
             "biases[l] is a flat vector (layers[l+1],). Added to a (layers[l+1], B) array it "
