@@ -19,6 +19,7 @@ run the reference. Tokens answer only during the check that created them.
 """
 import builtins
 import functools
+import json
 import os
 import select
 import shutil
@@ -28,6 +29,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 from . import runner
 from .runner import WireError, decode, encode, recv, send
@@ -158,7 +161,6 @@ def static_kind(cls, name):
 def _write_back(local, new):
     """A student function changed argument `local` in place (in the sandbox);
     make the same change here, so the caller's own check notices it."""
-    import numpy as np
     if type(local) is np.ndarray and type(new) is np.ndarray \
             and local.shape == new.shape and local.dtype == new.dtype:
         np.copyto(local, new)
@@ -193,6 +195,7 @@ class Sandbox:
         self.history = []           # (source, filename) of every cell run, for a restart
         self.generation = 0
         self.proc = None
+        self._stderr = None
         self._deadline = None
         self.epoch = 0              # requests sent so far: dates attribute values seen
         shutil.copytree(folder, self.scratch, dirs_exist_ok=True,
@@ -212,11 +215,12 @@ class Sandbox:
         config = {"fd_in": to_box_r, "fd_out": from_box_w, "limits": self.limits,
                   "protect": self.protect if self.uid is None else [], "allow": self.allow}
         env = dict(ENV, HOME=str(self.scratch), MPLCONFIGDIR=str(self.scratch / ".matplotlib"))
+        if getattr(self, "_stderr", None) is not None:
+            self._stderr.close()
         self._stderr = tempfile.TemporaryFile()
         extra = {}
         if self.uid is not None:
             extra = dict(user=self.uid, group=SANDBOX_GID, extra_groups=[])
-        import json
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", str(self.scratch / ".sandbox_runner.py"), json.dumps(config)],

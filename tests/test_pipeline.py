@@ -137,3 +137,19 @@ def test_demo_refuses_to_erase_real_students(graded, tmp_path):
         assert (root / "gradebook.db").exists()
     finally:
         shutil.rmtree(root / "submitted" / "zoe")
+
+
+def test_plain_nbgrader_works_without_an_activated_venv(tmp_path):
+    """`.venv/bin/nbgrader generate_assignment` from the course root, with the
+    venv's bin/ not on PATH: the course config puts it there, so nbgrader finds
+    alembic and creates the gradebook."""
+    root = copy_course(tmp_path / "course")
+    env = {k: v for k, v in __import__("os").environ.items() if k not in ("VIRTUAL_ENV",)}
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = ":".join(p for p in env.get("PATH", "/usr/bin:/bin").split(":")
+                           if p != bin_dir) or "/usr/bin:/bin"
+    out = subprocess.run([str(Path(bin_dir) / "nbgrader"), "generate_assignment", "autoencoder",
+                          "--force"], cwd=root, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    assert (root / "gradebook.db").exists() and (root / "release" / "autoencoder").is_dir()

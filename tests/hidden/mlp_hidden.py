@@ -329,14 +329,15 @@ def _init_variant(assert_only=False, transposed=False, flat_bias=False, blog=Fal
         self.layers, self.activations = list(layers), list(activations)
         rng = np.random.default_rng(seed)
         shapes = [(o, i) for i, o in zip(self.layers[:-1], self.layers[1:])]
-        self.weights = [rng.normal(0.0, 1.0 / np.sqrt(s[1]), size=s[::-1] if transposed else s)
-                        for s in shapes]
-        self.biases = [np.zeros(s[0]) if flat_bias else np.zeros((s[0], 1)) for s in shapes]
         if blog:                                # standard normal weights and biases, layer by layer
             self.weights, self.biases = [], []
             for s in shapes:
                 self.weights.append(rng.standard_normal(s))
                 self.biases.append(rng.standard_normal((s[0], 1)))
+            return
+        self.weights = [rng.normal(0.0, 1.0 / np.sqrt(s[1]), size=s[::-1] if transposed else s)
+                        for s in shapes]
+        self.biases = [np.zeros(s[0]) if flat_bias else np.zeros((s[0], 1)) for s in shapes]
     return __init__
 
 
