@@ -749,8 +749,8 @@ def test_train_converges_public(submission):
     layers = [1, 8, 2]
     net = network(submission, layers, ["tanh", "linear"], *random_parameters(layers, 29))
     x, y = sin_cos_problem(40, 30)
-    losses = check_losses(submission.method(net, "train", x, y, batch_size=8, epochs=150,
-                                            lr=0.05), 150)
+    losses = check_losses(submission.method(net, "train", x, y, batch_size=10, epochs=40,
+                                            lr=0.1), 40)
     final = cost(submission.method(net, "feedforward", x)[1][-1], y)
     try:
         expect_close(losses[-1], final, "losses[-1] (it should be C over all columns after "
@@ -764,6 +764,6 @@ def test_train_converges_public(submission):
         raise CheckFailed(str(e) + hint) from None
     if not losses[-1] < 0.5 * losses[0]:
         moved = "rose" if losses[-1] > losses[0] else "only went"
-        raise CheckFailed(f"C {moved} from {losses[0]:.4g} to {losses[-1]:.4g} in 150 "
-                          "epochs at lr=0.05; expected it to at least halve. Is the update "
+        raise CheckFailed(f"C {moved} from {losses[0]:.4g} to {losses[-1]:.4g} in 40 "
+                          "epochs at lr=0.1; expected it to at least halve. Is the update "
                           "w - lr * dw, with dw the gradient from backpropagation?")
