@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT, copy_course
-from nncourse import demo, grade, suites
+from nncourse import demo, grade, gradebook, suites
 
 CORPUS = ROOT / "tests" / "corpus"
 sys.path.insert(0, str(CORPUS))
@@ -85,7 +85,7 @@ def graded(request):
         (folder / f"{a}.ipynb").write_text(json.dumps(nb))
     log = []
     status = grade.grade_class(root, workers=2, say=log.append)
-    return root, status, demo.scores(root), log
+    return root, status, gradebook.scores(root), log
 
 
 def fill(source, root, assignment):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT, copy_course
-from nncourse import course, demo
+from nncourse import course, demo, gradebook
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_demo_students_get_exactly_the_expected_scores(graded):
 
 def test_the_source_notebook_gets_full_marks(graded):
     root, _, _ = graded
-    after = demo.scores(root)
+    after = gradebook.scores(root)
     for a in ASSIGNMENTS:
         cells = demo.load_points(root, a)
         assert after[a]["instructor"] == {g: float(p) for g, p in cells.items()}
@@ -134,6 +134,6 @@ def test_demo_refuses_to_erase_real_students(graded, tmp_path):
     try:
         with pytest.raises(course.CourseError, match="Nothing was changed"):
             demo.run(root, say=lambda *_: None)
-        assert (root / "gradebook.db").exists()
+        assert gradebook.sqlite_file(root).exists()
     finally:
         shutil.rmtree(root / "submitted" / "zoe")
