@@ -54,6 +54,22 @@ def test_submissions_travelled_through_the_course_exchange(graded):
             assert (root / "submitted" / s / a / "timestamp.txt").exists()
 
 
+def test_the_gradebook_lists_the_demo_students_by_name(graded):
+    root, _, _ = graded
+    with gradebook.opened(root) as gb:
+        names = {s.id: {"first_name": s.first_name, "last_name": s.last_name} for s in gb.students}
+    assert {s: names[s] for s in demo.people(root)} == demo.people(root)
+
+
+def test_each_student_fetched_their_feedback(graded):
+    root, _, _ = graded
+    for a, roster in demo.roster(root).items():
+        for s in roster:
+            fetched = list((root / "students" / s / a / "feedback").glob(f"*/{a}.html"))
+            assert len(fetched) == 1, (s, a)
+            assert fetched[0].read_bytes() == (root / "feedback" / s / a / f"{a}.html").read_bytes()
+
+
 def test_plain_nbgrader_commands_use_grader_config(graded):
     """`nbgrader list --inbound` from the course root sees the course's own
     exchange, which only grader_config.py names."""
