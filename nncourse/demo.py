@@ -31,7 +31,7 @@ def roster(root=course.ROOT):
 
 
 def people(root=course.ROOT):
-    """{student: {"first_name": ..., "last_name": ...}} for every demo student."""
+    """{student: {"first_name": ..., "last_name": ..., "email": ...}} for every demo student."""
     module = _roster_module(root)
     names = getattr(module, "NAMES", {})
     students = {s for entries in module.ROSTER.values() for s in entries}

@@ -61,7 +61,7 @@ def students(root=course.ROOT):
 
 
 def add_students(root, people):
-    """Add or update students: people is {id: {"first_name": ..., "last_name": ...}}."""
+    """Add or update students: people is {id: {"first_name": ..., "last_name": ..., "email": ...}}."""
     with opened(root) as gb:
         for student_id, names in sorted(people.items()):
             gb.update_or_create_student(student_id, **names)

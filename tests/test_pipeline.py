@@ -57,7 +57,8 @@ def test_submissions_travelled_through_the_course_exchange(graded):
 def test_the_gradebook_lists_the_demo_students_by_name(graded):
     root, _, _ = graded
     with gradebook.opened(root) as gb:
-        names = {s.id: {"first_name": s.first_name, "last_name": s.last_name} for s in gb.students}
+        names = {s.id: {"first_name": s.first_name, "last_name": s.last_name, "email": s.email}
+                 for s in gb.students}
     assert {s: names[s] for s in demo.people(root)} == demo.people(root)
 
 
