@@ -2,8 +2,9 @@
 
 Every part of the course (the grading summary, the demo, the export, the
 benchmarks, the tests) reads scores through here, from the database that
-`c.CourseDirectory.db_url` in grader_config.py names: a sqlite file by default,
-PostgreSQL past one machine (`pip install -r requirements-postgres.txt`).
+`c.CourseDirectory.db_url` names (grader_config.py, or this machine's
+site_config.py): a sqlite file by default, PostgreSQL past one machine
+(`pip install -r requirements-postgres.txt`).
 """
 import contextlib
 import math
@@ -11,12 +12,13 @@ from pathlib import Path
 
 from . import course
 
+
 def db_url(root=course.ROOT):
     """The gradebook URL nbgrader uses for this course."""
     url = course.load_config(root).CourseDirectory.db_url
     if not isinstance(url, str) or "://" not in url:
         raise course.CourseError(
-            "c.CourseDirectory.db_url in grader_config.py must be a database URL such as "
+            "c.CourseDirectory.db_url (grader_config.py, site_config.py) must be a database URL such as "
             f"sqlite:////path/gradebook.db or postgresql://user@host/course; got {url!r}")
     return url
 
