@@ -144,7 +144,7 @@ def cells(page):
         c.querySelectorAll('.jp-OutputArea img').length])""")
 
 
-def test_cells(suite_cells, page_cells):
+def report_cells(suite_cells, page_cells):
     """{grade_id: output text} of each test cell found in the page."""
     found = {}
     for prompt, source, output, _ in page_cells:
@@ -182,7 +182,7 @@ def test_student_runs_the_finished_notebook_and_sees_every_report_and_the_plot(b
     run_all(page)
     seconds = time.perf_counter() - start
     shot(page, "student-finished-notebook")
-    found = test_cells(grade_ids("autoencoder"), cells(page))
+    found = report_cells(grade_ids("autoencoder"), cells(page))
     for gid, (prompt, output) in found.items():
         assert re.search(r"\[\d+\]", prompt), f"{gid} did not run"
         assert re.search(rf"{gid}: (\d+)/\1 public checks passed", output), (gid, output)
@@ -220,7 +220,7 @@ def test_student_runs_the_stub_and_every_test_cell_reports(browser, student_lab)
                                timeout=60000)
     wait_idle(page)
     shot(page, "student-stub-each-cell")
-    found = test_cells(grade_ids("autoencoder"), cells(page))
+    found = report_cells(grade_ids("autoencoder"), cells(page))
     for gid, (prompt, output) in found.items():
         assert re.search(rf"{gid}: 0/\d+ public checks passed", output), (gid, output)
         assert "CheckFailed" in output, (gid, output)

@@ -219,6 +219,14 @@ def term(hub):
                   "--workers", "2", cwd=course, check=False)
     seen["grade"] = out
     seen["timings"]["instructor: collect, grade"] = time.perf_counter() - t
+    # The same grading run by root (README: the sandbox then runs student code as
+    # a separate unprivileged user), after which the course goes back to the instructor.
+    t = time.perf_counter()
+    seen["root grade"] = subprocess.run(
+        [sys.executable, "-m", "nncourse", "grade", ASSIGNMENT, "--force", "--workers", "2"],
+        cwd=course, capture_output=True, text=True, timeout=600)
+    subprocess.run(["chown", "-R", f"{INSTRUCTOR}:", str(course)], check=True)
+    seen["timings"]["root: grade again, chown"] = time.perf_counter() - t
     t = time.perf_counter()
     hub.formgrader("generate_feedback")
     hub.formgrader("release_feedback")
@@ -265,6 +273,14 @@ def test_the_instructor_grades_the_class_with_nncourse_grade(term, hub):
         assert re.search(rf"^{s}\s+{ASSIGNMENT}\s+{total:g}\s+graded", out.stdout, re.M), out.stdout
         assert by_student[s]["score"] == pytest.approx(total)
         assert (by_student[s]["first_name"], by_student[s]["last_name"]) == CLASS_LIST[s]
+
+
+def test_grading_as_root_gives_the_same_scores(term):
+    out = term["root grade"]
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "2 to grade, 0 already graded" in out.stdout
+    rows = lambda text: sorted(l.split()[:3] for l in text.splitlines() if l.startswith("nnc-"))
+    assert rows(out.stdout) == rows(term["grade"].stdout) != []
 
 
 def test_each_student_fetches_their_own_feedback(term):
