@@ -59,14 +59,20 @@ def course_id():
     return course.load_config(COURSE).CourseDirectory.course_id
 
 
-def as_user(name, *cmd, cwd=None):
-    """Run cmd as a local user, with that user's HOME and the course venv on PATH."""
+def run_as(name, *cmd, cwd=None):
+    """Run cmd as a local user, with that user's HOME and the course venv on
+    PATH; returns the CompletedProcess (text output captured)."""
     pw = pwd.getpwnam(name)
     env = {"HOME": pw.pw_dir, "USER": name, "LANG": os.environ.get("LANG", "C.UTF-8"),
            "PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin"}
-    out = subprocess.run([str(c) for c in cmd], cwd=cwd or pw.pw_dir, env=env, user=pw.pw_uid,
-                         group=pw.pw_gid, extra_groups=[], capture_output=True, text=True,
-                         timeout=600)
+    return subprocess.run([str(c) for c in cmd], cwd=cwd or pw.pw_dir, env=env, user=pw.pw_uid,
+                          group=pw.pw_gid, extra_groups=[], capture_output=True, text=True,
+                          timeout=600)
+
+
+def as_user(name, *cmd, cwd=None):
+    """run_as, raising SetupError if the command fails; returns its output."""
+    out = run_as(name, *cmd, cwd=cwd)
     if out.returncode:
         raise SetupError(f"as {name}: {' '.join(map(str, cmd))} failed:\n{out.stdout}{out.stderr}")
     return out.stdout

@@ -45,31 +45,28 @@ def hubctl(prefix, *args):
     return out.stdout
 
 
+def _hubctl_module():
+    spec = importlib.util.spec_from_file_location("hubctl", HUBCTL)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def as_user(name, *cmd, cwd=None, check=True):
-    pw = pwd.getpwnam(name)
-    env = {"HOME": pw.pw_dir, "USER": name, "LANG": "C.UTF-8",
-           "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin"}
-    out = subprocess.run([str(c) for c in cmd], cwd=cwd or pw.pw_dir, env=env, user=pw.pw_uid,
-                         group=pw.pw_gid, extra_groups=[], capture_output=True, text=True,
-                         timeout=600)
+    out = _hubctl_module().run_as(name, *cmd, cwd=cwd)
     if check:
         assert out.returncode == 0, out.stdout + out.stderr
     return out
 
 
 def kill_processes_of(name):
-    """End what the hub started for a test user that is still running (by pid)."""
+    """End what the hub started for a test user that is still running."""
+    sys.path.insert(0, str(ROOT))
+    from nncourse.sandbox import _kill_user
     try:
-        uid = pwd.getpwnam(name).pw_uid
+        _kill_user(pwd.getpwnam(name).pw_uid)
     except KeyError:
-        return
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                if os.stat(f"/proc/{pid}").st_uid == uid:
-                    os.kill(int(pid), signal.SIGKILL)
-            except (FileNotFoundError, ProcessLookupError):
-                pass
+        pass
 
 
 class Hub:
