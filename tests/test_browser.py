@@ -205,9 +205,14 @@ def test_student_runs_the_stub_and_every_test_cell_reports(browser, student_lab)
     shot(page, "student-stub-run-all")
     page_cells = cells(page)
     ran = [c for c in page_cells if re.search(r"\[\d+\]", c[0])]
-    # Run All stops at the first error: the first function to write.
-    assert "NotImplementedError" in ran[-1][2], ran[-1]
+    # Run All stops at the first failing test cell (its CheckFailed is an error),
+    # whose report says why: the function is not written yet.
+    assert 'check("test_g_values")' in ran[-1][1] and "CheckFailed" in ran[-1][2], ran[-1]
+    assert "`g` is not implemented yet" in ran[-1][2], ran[-1]
     assert len(ran) < len(page_cells)
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output",
+                 has_text="NotImplementedError").first.scroll_into_view_if_needed()
+    shot(page, "student-stub-run-all-first-error")
     # A student then runs the rest one cell at a time (Ctrl+Enter on each).
     code = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell")
     for i in range(code.count()):
