@@ -27,6 +27,11 @@ SHARED = {"nncheck.py": PACKAGE / "nncheck.py", "digits.npz": PACKAGE / "data" /
 GRADING_OUTPUTS = ["gradebook.db", "submitted", "autograded", "feedback", "exchange", "students",
                    "grades.csv"]
 
+#: This machine's settings (a shared exchange, a PostgreSQL gradebook), loaded
+#: by grader_config.py when present; never copied, so a scratch copy of the
+#: course cannot write to the real course's exchange or gradebook.
+SITE_CONFIG = "site_config.py"
+
 
 # nbgrader runs console scripts of its own environment (alembic, for a new
 # gradebook), so that environment's bin/ must be on PATH even when Python was
@@ -68,7 +73,8 @@ def stale_shared(root=ROOT):
 def copy_course(dest, root=ROOT):
     """Copy the course into dest as a fresh clone would have it: the files git
     tracks, and untracked ones it does not ignore. Outside a git checkout, every
-    file except the virtualenv, caches and what grading produces."""
+    file except the virtualenv, caches, what grading produces and this
+    machine's site_config.py."""
     dest = Path(dest)
     try:
         listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
@@ -79,7 +85,7 @@ def copy_course(dest, root=ROOT):
     names = [n for n in listed if n]
     if not names:
         shutil.copytree(root, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-            *GRADING_OUTPUTS, ".venv", ".git", "__pycache__", ".grading.lock*"))
+            *GRADING_OUTPUTS, SITE_CONFIG, ".venv", ".git", "__pycache__", ".grading.lock*"))
         return dest
     for name in names:
         if (Path(root) / name).is_file():

@@ -23,6 +23,18 @@ def test_a_course_with_another_gradebook_reads_only_that_one(tmp_path):
     assert gradebook.students(root) == []
 
 
+def test_a_copy_of_the_course_never_takes_its_site_config(tmp_path):
+    """A scratch copy (tests, benchmarks) must not write to the real course's
+    gradebook or exchange, in a git checkout or not (an instructor's copy)."""
+    first = copy_course(tmp_path / "first")
+    (first / "site_config.py").write_text("c.CourseDirectory.db_url = 'postgresql://db/course'\n")
+    assert gradebook.db_url(first) == "postgresql://db/course"
+    second = course.copy_course(tmp_path / "second", first)      # not a git checkout
+    assert (second / "grader_config.py").exists()
+    assert not (second / "site_config.py").exists()
+    assert gradebook.sqlite_file(second) == second / "gradebook.db"
+
+
 def test_no_gradebook_yet_reads_as_empty_and_creates_nothing(tmp_path):
     root = copy_course(tmp_path)
     assert gradebook.students(root) == []
