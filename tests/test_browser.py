@@ -121,7 +121,7 @@ def run_all(page):
     wait_idle(page)
 
 
-def wait_idle(page, timeout=120):
+def wait_idle(page, timeout=240):
     """Until no cell shows [*] and the prompts stop changing for a second."""
     deadline, last, steady = time.time() + timeout, None, 0
     while time.time() < deadline:
