@@ -30,10 +30,12 @@ from conftest import ROOT, free_port, need
 pytestmark = pytest.mark.slow
 
 HUBCTL = ROOT / "deploy" / "hubctl.py"
-INSTRUCTOR = "nnc-teacher"
-#: hub user -> the demo notebook that student hands in, and its expected total
-STUDENTS = {"nnc-ada": "ada", "nnc-ben": "ben"}
-CLASS_LIST = {"nnc-ada": ("Ada", "Okafor"), "nnc-ben": ("Ben", "Lindqvist")}
+#: User names of this run: two runs at once on one machine must not share users.
+RUN = f"nnc{os.getpid() % 100000:05d}"
+INSTRUCTOR = f"{RUN}-teacher"
+#: hub user -> the demo notebook that student hands in
+STUDENTS = {f"{RUN}-ada": "ada", f"{RUN}-ben": "ben"}
+CLASS_LIST = {f"{RUN}-ada": ("Ada", "Okafor"), f"{RUN}-ben": ("Ben", "Lindqvist")}
 ASSIGNMENT = "autoencoder"
 PASSWORD = "course-password-for-tests"
 
@@ -127,8 +129,6 @@ def hub():
          "JupyterHub is not installed: pip install -r requirements-hub.txt")
     prefix = Path(tempfile.mkdtemp(prefix="nncourse-hub-"))
     os.chmod(prefix, 0o755)
-    for user in [INSTRUCTOR, *STUDENTS]:                 # left over by a killed run
-        hubctl(prefix / "srv", "remove-user", user)
     proc = None
     try:
         srv = prefix / "srv"
@@ -276,7 +276,7 @@ def test_grading_as_root_gives_the_same_scores(term):
     out = term["root grade"]
     assert out.returncode == 0, out.stdout + out.stderr
     assert "2 to grade, 0 already graded" in out.stdout
-    rows = lambda text: sorted(l.split()[:3] for l in text.splitlines() if l.startswith("nnc-"))
+    rows = lambda text: sorted(l.split()[:3] for l in text.splitlines() if l.startswith(RUN))
     assert rows(out.stdout) == rows(term["grade"].stdout) != []
 
 
