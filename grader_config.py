@@ -71,3 +71,9 @@ c.GenerateFeedback.preprocessors = [
 _bin = os.path.dirname(sys.executable)
 if _bin not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _bin + os.pathsep + os.environ.get("PATH", "")
+
+# This machine's settings, kept out of git: a shared exchange outside the course
+# (JupyterHub), a PostgreSQL gradebook (c.CourseDirectory.db_url). See README,
+# "Running the course on JupyterHub"; deploy/hubctl.py add-course writes it.
+if os.path.exists(os.path.join(here, "site_config.py")):
+    load_subconfig(os.path.join(here, "site_config.py"))  # noqa: F821

@@ -38,7 +38,7 @@ if str(ROOT) not in sys.path:
 
 import numpy as np  # noqa: E402
 
-from nncourse import course, demo, suites  # noqa: E402
+from nncourse import course, demo, gradebook, suites  # noqa: E402
 
 BIN = Path(sys.executable).parent
 #: Row labels, in table order (tests/test_bench.py checks that each is printed).
@@ -247,7 +247,7 @@ def bench_class(table, scratch, assignments, n, notes, workers=None):
     serial, serial_cpu = serial_cli(serial_root)
     stock, stock_cpu = serial_cli(stock_root)
 
-    same = demo.scores(ours_root) == demo.scores(serial_root)
+    same = gradebook.scores(ours_root) == gradebook.scores(serial_root)
     ours_rate, stock_rate = 60 * n / ours, 60 * n / stock
     table.add(LABELS["class"], f"{ours_rate:.1f}/min ({n} in {ours:.0f} s, {used})",
               f"stock {stock_rate:.1f}/min ({stock:.0f} s)", f"{ours_rate / stock_rate:.2f}x",

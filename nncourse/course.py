@@ -22,6 +22,16 @@ PACKAGE = Path(__file__).resolve().parent
 #: by `sync_shared`, because a student receives release/<assignment>/ alone.
 SHARED = {"nncheck.py": PACKAGE / "nncheck.py", "digits.npz": PACKAGE / "data" / "digits.npz"}
 
+#: What grading and the demo produce in the course (not in git; the default
+#: sqlite gradebook among them). A fresh copy of the course leaves them out.
+GRADING_OUTPUTS = ["gradebook.db", "submitted", "autograded", "feedback", "exchange", "students",
+                   "grades.csv"]
+
+#: This machine's settings (a shared exchange, a PostgreSQL gradebook), loaded
+#: by grader_config.py when present; never copied, so a scratch copy of the
+#: course cannot write to the real course's exchange or gradebook.
+SITE_CONFIG = "site_config.py"
+
 
 # nbgrader runs console scripts of its own environment (alembic, for a new
 # gradebook), so that environment's bin/ must be on PATH even when Python was
@@ -63,7 +73,8 @@ def stale_shared(root=ROOT):
 def copy_course(dest, root=ROOT):
     """Copy the course into dest as a fresh clone would have it: the files git
     tracks, and untracked ones it does not ignore. Outside a git checkout, every
-    file except the virtualenv, caches and what grading produces."""
+    file except the virtualenv, caches, what grading produces and this
+    machine's site_config.py."""
     dest = Path(dest)
     try:
         listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
@@ -73,9 +84,8 @@ def copy_course(dest, root=ROOT):
         listed = []
     names = [n for n in listed if n]
     if not names:
-        from .demo import DEMO_OUTPUTS
         shutil.copytree(root, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(
-            *DEMO_OUTPUTS, ".venv", ".git", "__pycache__", ".grading.lock*"))
+            *GRADING_OUTPUTS, SITE_CONFIG, ".venv", ".git", "__pycache__", ".grading.lock*"))
         return dest
     for name in names:
         if (Path(root) / name).is_file():
@@ -87,13 +97,17 @@ def copy_course(dest, root=ROOT):
 def load_config(root=ROOT, **overrides):
     """The course's nbgrader config, exactly as `nbgrader` run from `root` reads it.
 
-    overrides: {"Section.option": value}, applied on top (like command-line flags).
+    overrides: {"Section.option": value}, applied on top (like command-line flags);
+    a value of None removes the option, so nbgrader's own default applies.
     """
     from traitlets.config.loader import PyFileConfigLoader
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
     for key, value in overrides.items():
         section, option = key.rsplit(".", 1)
-        config[section][option] = value
+        if value is None:
+            config[section].pop(option, None)
+        else:
+            config[section][option] = value
     return config
 
 
@@ -122,14 +136,14 @@ def generate(root=ROOT, assignment=None, **overrides):
 def build_release(out_dir, root=ROOT):
     """Generate the release of every assignment into out_dir/<assignment>/.
 
-    Runs in a scratch copy of source/ with its own gradebook, so it never
-    touches the course's gradebook or submissions.
+    Runs in a scratch copy of source/ with nbgrader's default gradebook there
+    (a sqlite file in the scratch folder), so it never touches the course's
+    gradebook or submissions.
     """
     with tempfile.TemporaryDirectory() as scratch:
         shutil.copytree(Path(root) / "source", Path(scratch) / "source",
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-        generate(root, **{"CourseDirectory.root": scratch,
-                          "CourseDirectory.db_url": f"sqlite:///{scratch}/gradebook.db"})
+        generate(root, **{"CourseDirectory.root": scratch, "CourseDirectory.db_url": None})
         for a in assignments(root):
             dest = Path(out_dir) / a
             if dest.exists():
@@ -190,6 +204,16 @@ def student_fetch_and_submit(root, student_id, assignment_id, notebook, workdir)
         _run_exchange(ExchangeFetchAssignment, **parts)
     shutil.copyfile(notebook, workdir / assignment_id / f"{assignment_id}.ipynb")
     _run_exchange(ExchangeSubmit, **parts)
+
+
+def student_fetch_feedback(root, student_id, assignment_id, workdir):
+    """As student `student_id`: fetch the released feedback of an assignment into
+    workdir/<assignment>/feedback/<timestamp>/ (nbgrader fetch_feedback). Returns
+    the feedback HTML files fetched."""
+    from nbgrader.exchange.default import ExchangeFetchFeedback
+    parts = _exchange_parts(load_config(root), student_id, assignment_id, workdir)
+    _run_exchange(ExchangeFetchFeedback, **parts)
+    return sorted((Path(workdir) / assignment_id / "feedback").glob("*/*.html"))
 
 
 def read_notebook(path):

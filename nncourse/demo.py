@@ -2,9 +2,11 @@
 
     python -m nncourse demo
 
-generates the release, releases it to the course's exchange, fetches and
-submits each demo student's notebook through that exchange, collects,
-autogrades, generates feedback, exports grades.csv and prints the scores.
+generates the release, releases it to the course's exchange, puts the class
+list (names included) into the gradebook, fetches and submits each demo
+student's notebook through that exchange, collects, autogrades, generates and
+releases feedback, which each student fetches, exports grades.csv and prints
+the scores.
 """
 import copy
 import importlib.util
@@ -13,18 +15,32 @@ import shutil
 import time
 from pathlib import Path
 
-from . import course
-
-#: What the demo creates, and so what it may delete before a new run.
-DEMO_OUTPUTS = ["gradebook.db", "submitted", "autograded", "feedback", "exchange", "students",
-                "grades.csv"]
+from . import course, gradebook
 
 
-def roster(root=course.ROOT):
+def _roster_module(root):
     spec = importlib.util.spec_from_file_location("roster", Path(root) / "tests" / "demo" / "roster.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.ROSTER
+    return module
+
+
+def roster(root=course.ROOT):
+    """{assignment: {student: entry}} (tests/demo/roster.py)."""
+    return _roster_module(root).ROSTER
+
+
+def people(root=course.ROOT):
+    """{student: {"first_name": ..., "last_name": ..., "email": ...}} for every demo student."""
+    module = _roster_module(root)
+    names = getattr(module, "NAMES", {})
+    students = {s for entries in module.ROSTER.values() for s in entries}
+    unnamed = sorted(s for s in students
+                     if not (names.get(s, {}).get("first_name") and names.get(s, {}).get("last_name")))
+    if unnamed:
+        raise course.CourseError(
+            f"tests/demo/roster.py: NAMES needs a first_name and a last_name for {', '.join(unnamed)}")
+    return {s: dict(names[s]) for s in sorted(students)}
 
 
 def _strip_markers(source):
@@ -96,64 +112,12 @@ def _refuse_to_erase_real_work(root):
     submitted = Path(root) / "submitted"
     others = sorted(p.name for p in submitted.iterdir() if p.name not in demo_students) \
         if submitted.is_dir() else []
-    db = Path(root) / "gradebook.db"
-    if db.exists():
-        from nbgrader.api import Gradebook
-        with Gradebook(f"sqlite:///{db}") as gb:
-            others += [s.id for s in gb.students if s.id not in demo_students]
+    others += [s for s in gradebook.students(root) if s not in demo_students]
     if others:
         raise course.CourseError(
             "The demo starts from an empty gradebook, but this course already holds work of "
             f"students who are not demo students ({', '.join(sorted(set(others))[:5])}...). "
             "Nothing was changed. Run the demo in a fresh clone instead.")
-
-
-def scores(root=course.ROOT):
-    """{assignment: {student: {grade_id: score}}} from the gradebook."""
-    from nbgrader.api import Gradebook
-    result = {}
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb:
-        for assignment in course.assignments(root):
-            result[assignment] = {}
-            for sub in gb.assignment_submissions(assignment):
-                cells = {}
-                for nb in sub.notebooks:
-                    for grade in nb.grades:
-                        cells[grade.name] = grade.score
-                result[assignment][sub.student_id] = cells
-    return result
-
-
-def score_table(root=course.ROOT, by_cell=True):
-    """The per-student (and per-cell) score table, as text."""
-    from nbgrader.api import Gradebook
-    table = scores(root)
-    lines = []
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb:
-        names = course.assignments(root)
-        students = sorted({s for a in table.values() for s in a})
-        maxima = {a: gb.find_assignment(a).max_score for a in names}
-        head = f"{'student':<10}" + "".join(f"{a:>16}" for a in names) + f"{'total':>12}"
-        lines += ["Scores", head, "-" * len(head)]
-        for s in students:
-            row, total = f"{s:<10}", 0.0
-            for a in names:
-                got = sum(table[a].get(s, {}).values())
-                total += got
-                row += f"{got:>9.2f} / {maxima[a]:<4g}"
-            lines.append(row + f"{total:>9.2f} / {sum(maxima.values()):g}")
-    if by_cell:
-        for a in names:
-            cells = list(next(iter(table[a].values()), {}).keys())
-            if not cells:
-                continue
-            lines += ["", f"Per test cell: {a}"]
-            width = max(len(c) for c in cells)
-            lines.append(f"{'':<{width}}" + "".join(f"{s:>8}" for s in students))
-            for c in cells:
-                lines.append(f"{c:<{width}}" + "".join(
-                    f"{table[a].get(s, {}).get(c, float('nan')):>8g}" for s in students))
-    return "\n".join(lines)
 
 
 def run(root=course.ROOT, say=print):
@@ -167,7 +131,10 @@ def run(root=course.ROOT, say=print):
 def _run(root, say):
     start = time.perf_counter()
     _refuse_to_erase_real_work(root)
-    for name in DEMO_OUTPUTS:
+    names = people(root)
+    # A server gradebook (PostgreSQL) outlives the files below: empty it of the demo students.
+    gradebook.remove_students(root, names)
+    for name in course.GRADING_OUTPUTS:
         path = root / name
         if path.is_dir():
             shutil.rmtree(path)
@@ -176,43 +143,42 @@ def _run(root, say):
     changed = course.sync_shared(root)
     if changed:
         say(f"updated shared files in source/: {', '.join(changed)}")
-    names = course.assignments(root)
+    assignments = course.assignments(root)
     students = roster(root)
     with course.in_root(root), course.quiet_logs():
         nb_api = course.api(root)
-        for a in names:
+        for a in assignments:
             say(f"[{a}] generate_assignment and release_assignment")
             course._ok(nb_api.generate_assignment(a, force=True, create=True), f"generate {a}")
             course._ok(nb_api.release_assignment(a), f"release_assignment {a}")
-        for a in names:
+        say("the class list: " + ", ".join(f"{n['first_name']} {n['last_name']} ({s})"
+                                             for s, n in names.items()))
+        gradebook.add_students(root, names)
+        for a in assignments:
             for student in students.get(a, {}):
                 say(f"[{a}] {student}: fetch_assignment, then submit")
                 course.student_fetch_and_submit(root, student, a,
                                                 root / "tests" / "demo" / a / f"{student}.ipynb",
                                                 root / "students" / student)
-        for a in names:
+        for a in assignments:
             say(f"[{a}] collect")
             course._ok(nb_api.collect(a, update=True), f"collect {a}")
             for student in sorted(students.get(a, {})):
                 say(f"[{a}] autograde {student}")
                 course._ok(nb_api.autograde(a, student, force=True, create=True),
                            f"autograde {a} {student}")
-            say(f"[{a}] generate_feedback")
+            say(f"[{a}] generate_feedback, release_feedback")
             course._ok(nb_api.generate_feedback(a, force=True), f"generate_feedback {a}")
-        export_csv(root)
+            course._ok(nb_api.release_feedback(a), f"release_feedback {a}")
+            for student in sorted(students.get(a, {})):
+                say(f"[{a}] {student}: fetch_feedback")
+                if not course.student_fetch_feedback(root, student, a, root / "students" / student):
+                    raise course.CourseError(f"{student} fetched no feedback for {a}")
+        gradebook.export_csv(root)
     say("")
-    say(score_table(root))
+    say(gradebook.score_table(root))
     say("")
-    say(f"grades.csv, feedback/<student>/<assignment>/*.html and autograded/ written in "
+    say(f"grades.csv, feedback/<student>/<assignment>/*.html (also fetched by each student, "
+        f"into students/<student>/<assignment>/feedback/) and autograded/ written in "
         f"{time.perf_counter() - start:.0f} s.")
-    return scores(root)
-
-
-def export_csv(root=course.ROOT):
-    """`nbgrader export` to grades.csv, with the course config."""
-    from nbgrader.api import Gradebook
-    from nbgrader.plugins import CsvExportPlugin
-    plugin = CsvExportPlugin(config=course.load_config(root))
-    plugin.to = str(Path(root) / "grades.csv")
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gb:
-        plugin.export(gb)
+    return gradebook.scores(root)

@@ -21,7 +21,7 @@ import signal
 import time
 from pathlib import Path
 
-from . import course
+from . import course, gradebook
 
 LEDGER = ".graded"
 LOCK = ".grading.lock"
@@ -248,8 +248,7 @@ def grade_class(root=course.ROOT, assignments=None, workers=None, force=False, s
 
 def summary(root, status):
     """The per-student table printed at the end of a run."""
-    from .demo import scores
-    table = scores(root)
+    table = gradebook.scores(root)
     lines = [f"{'student':<14}{'assignment':<14}{'score':>12}  status / notes"]
     for (a, s), state in sorted(status.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         got = table.get(a, {}).get(s)

@@ -1,6 +1,9 @@
-"""Shared fixtures: the course root, each assignment's suite, and the fixtures
-of the hidden suites (tests/hidden/), which are pytest suites of their own."""
+"""Shared fixtures: the course root, each assignment's suite, the fixtures of
+the hidden suites (tests/hidden/), which are pytest suites of their own, and for
+the slow tests, the system services they need (see need())."""
 import json
+import os
+import socket
 import sys
 from pathlib import Path
 
@@ -108,3 +111,26 @@ def submission(request, hidden_suite, notebook):
     finally:
         if notebook is not None:
             notebook.end_check()
+
+def need(ok, why):
+    """Skip a slow test whose requirement is missing, saying why; where the
+    requirement must be there (CI sets NNCOURSE_REQUIRE_SLOW=1), fail instead."""
+    if ok:
+        return
+    if os.environ.get("NNCOURSE_REQUIRE_SLOW") == "1":
+        pytest.fail(f"{why} (NNCOURSE_REQUIRE_SLOW=1: .ci/run installs this)", pytrace=False)
+    pytest.skip(why)
+
+
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def use_gradebook(root, url):
+    """Point a course copy's gradebook at `url`, as an instructor does in grader_config.py."""
+    with open(Path(root) / "grader_config.py", "a", encoding="utf-8") as f:
+        f.write(f"\nc.CourseDirectory.db_url = {url!r}\n")
+    return root

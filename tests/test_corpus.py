@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT, copy_course
-from nncourse import demo, grade, suites
+from nncourse import demo, grade, gradebook, suites
 
 CORPUS = ROOT / "tests" / "corpus"
 sys.path.insert(0, str(CORPUS))
@@ -85,7 +85,7 @@ def graded(request):
         (folder / f"{a}.ipynb").write_text(json.dumps(nb))
     log = []
     status = grade.grade_class(root, workers=2, say=log.append)
-    return root, status, demo.scores(root), log
+    return root, status, gradebook.scores(root), log
 
 
 def fill(source, root, assignment):
@@ -126,7 +126,7 @@ def test_no_case_could_write_into_the_course(graded):
     if os.geteuid() != 0:
         pytest.skip("without root, the sandbox runs as the grader's own user")
     assert not [p for p in root.rglob("PWNED")]
-    assert b"PWNED" not in (root / "gradebook.db").read_bytes()[-64:]
+    assert b"PWNED" not in gradebook.sqlite_file(root).read_bytes()[-64:]
 
 
 def _long_lines(path):

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT, copy_course
-from nncourse import course, demo, grade
+from nncourse import course, demo, grade, gradebook
 
 
 def make_class(root, copies=1, assignments=ASSIGNMENTS[:1]):
@@ -59,7 +59,7 @@ def explain(root, diffs):
 def clean(tmp_path_factory):
     root = make_class(copy_course(tmp_path_factory.mktemp("clean")))
     status = grade.grade_class(root, workers=2, say=lambda *_: None)
-    return root, status, demo.scores(root)
+    return root, status, gradebook.scores(root)
 
 
 def test_parallel_run_grades_everyone_with_the_expected_scores(clean):
@@ -71,7 +71,7 @@ def test_parallel_run_grades_everyone_with_the_expected_scores(clean):
             assert scores[a][f"{s}0"] == cells
     text = grade.summary(root, status)
     assert "ada0" in text and "graded" in text
-    assert sqlite3.connect(root / "gradebook.db").execute("pragma integrity_check").fetchone() == ("ok",)
+    assert sqlite3.connect(gradebook.sqlite_file(root)).execute("pragma integrity_check").fetchone() == ("ok",)
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
@@ -98,13 +98,13 @@ def test_interrupted_run_resumes_to_the_same_scores(clean, tmp_path, stop):
     # No Jupyter kernel runs while grading, so none of its warnings either
     # ("Kernel is running over TCP without encryption" once came with every notebook).
     assert "encryption" not in out and "Kernel" not in out, out
-    diffs = differences(demo.scores(root), clean[2])
+    diffs = differences(gradebook.scores(root), clean[2])
     assert diffs == [], explain(root, diffs) + "\n" + "".join(lines) + "\n" + out
 
     third = run_cli(root)
     out, _ = third.communicate(timeout=120)
     assert f"0 to grade, {total} already graded" in out
-    diffs = differences(demo.scores(root), clean[2])
+    diffs = differences(gradebook.scores(root), clean[2])
     assert diffs == [], explain(root, diffs)
 
 
@@ -120,7 +120,7 @@ def test_two_workers_grade_one_students_two_assignments_at_once(tmp_path):
     status = grade.grade_class(root, workers=2, say=lambda *_: None)
     assert status == {(a, "zoe"): "graded" for a in ASSIGNMENTS}
     expected = demo.expected_scores(root)
-    assert {a: demo.scores(root)[a]["zoe"] for a in ASSIGNMENTS} == {
+    assert {a: gradebook.scores(root)[a]["zoe"] for a in ASSIGNMENTS} == {
         a: expected[a]["ada"] for a in ASSIGNMENTS}
 
 
@@ -132,7 +132,7 @@ def test_a_changed_submission_is_graded_again(clean):
     status = grade.grade_class(root, workers=1, say=lambda *_: None)
     assert status[(a, "ben0")] == "graded"
     assert sum(v == "graded" for v in status.values()) == 1
-    assert demo.scores(root)[a]["ben0"] == demo.scores(root)[a]["ada0"]
+    assert gradebook.scores(root)[a]["ben0"] == gradebook.scores(root)[a]["ada0"]
 
 
 def test_a_second_run_at_once_is_refused(clean):
@@ -177,5 +177,5 @@ def test_shards_run_at_once_and_add_up_to_a_clean_run(clean, tmp_path):
     assert [job.returncode for job in jobs] == [0, 0], outs
     counts = [int(out.split(" to grade")[0].split()[-1]) for out in outs]
     assert sum(counts) == len(grade.submissions(root))
-    diffs = differences(demo.scores(root), clean[2])
+    diffs = differences(gradebook.scores(root), clean[2])
     assert diffs == [], explain(root, diffs)

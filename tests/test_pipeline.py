@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ASSIGNMENTS, ROOT, copy_course
-from nncourse import course, demo
+from nncourse import course, demo, gradebook
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def test_demo_students_get_exactly_the_expected_scores(graded):
 
 def test_the_source_notebook_gets_full_marks(graded):
     root, _, _ = graded
-    after = demo.scores(root)
+    after = gradebook.scores(root)
     for a in ASSIGNMENTS:
         cells = demo.load_points(root, a)
         assert after[a]["instructor"] == {g: float(p) for g, p in cells.items()}
@@ -52,6 +52,23 @@ def test_submissions_travelled_through_the_course_exchange(graded):
     for a, roster in demo.roster(root).items():
         for s in roster:
             assert (root / "submitted" / s / a / "timestamp.txt").exists()
+
+
+def test_the_gradebook_lists_the_demo_students_by_name(graded):
+    root, _, _ = graded
+    with gradebook.opened(root) as gb:
+        names = {s.id: {"first_name": s.first_name, "last_name": s.last_name, "email": s.email}
+                 for s in gb.students}
+    assert {s: names[s] for s in demo.people(root)} == demo.people(root)
+
+
+def test_each_student_fetched_their_feedback(graded):
+    root, _, _ = graded
+    for a, roster in demo.roster(root).items():
+        for s in roster:
+            fetched = list((root / "students" / s / a / "feedback").glob(f"*/{a}.html"))
+            assert len(fetched) == 1, (s, a)
+            assert fetched[0].read_bytes() == (root / "feedback" / s / a / f"{a}.html").read_bytes()
 
 
 def test_plain_nbgrader_commands_use_grader_config(graded):
@@ -134,7 +151,7 @@ def test_demo_refuses_to_erase_real_students(graded, tmp_path):
     try:
         with pytest.raises(course.CourseError, match="Nothing was changed"):
             demo.run(root, say=lambda *_: None)
-        assert (root / "gradebook.db").exists()
+        assert gradebook.sqlite_file(root).exists()
     finally:
         shutil.rmtree(root / "submitted" / "zoe")
 

@@ -6,8 +6,22 @@ reference answer. A student whose entry is None hands in the untouched stub.
 `mistakes` names the entries of tests/hidden/<assignment>_hidden.py MISTAKES
 the student makes: their expected score is full marks minus those losses.
 `python -m nncourse make-demo` writes tests/demo/<assignment>/<student>.ipynb
-from this file; tests/test_demo.py checks the bundled notebooks are current.
+from this file; tests/test_sources.py checks the bundled notebooks are current.
+`NAMES` gives each student a first and last name (and an address at
+example.org): the demo puts them into the gradebook, so the formgrader lists
+people, not "None, None".
 """
+
+NAMES = {
+    "ada": {"first_name": "Ada", "last_name": "Okafor",
+            "email": "ada.okafor@example.org"},
+    "ben": {"first_name": "Ben", "last_name": "Lindqvist",
+            "email": "ben.lindqvist@example.org"},
+    "cleo": {"first_name": "Cleo", "last_name": "Marchetti",
+            "email": "cleo.marchetti@example.org"},
+    "dev": {"first_name": "Dev", "last_name": "Raman",
+            "email": "dev.raman@example.org"},
+}
 
 ROSTER = {
     "autoencoder": {
