@@ -58,6 +58,9 @@ c.Autograde.sanitize_preprocessors = [
     "nncourse.preprocessors.SafeOverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+# Feedback HTML is made from what students wrote: strip any script or active
+# HTML from it, so that opening a student's feedback cannot run their code.
+c.HTMLExporter.sanitize_html = True
 # Feedback shows which checks failed and why, not the hidden test code (#917).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

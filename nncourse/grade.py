@@ -137,12 +137,27 @@ def _sqlite_without_fsync_per_commit():
             cursor.close()
 
 
+#: Address space of one grading worker. It holds nbgrader, the suites and one
+#: notebook's data at a time (a few hundred MB); the cap turns anything a
+#: notebook makes it build (a lent reference helper called on huge inputs, say)
+#: into a MemoryError for that notebook, not a worker killed by the system,
+#: which would stop the class run.
+WORKER_MEMORY = 4 * 2 ** 30
+
+
 def _start_worker(root):
     """Runs once per worker process: nbgrader is imported and configured once."""
     global _API, _ROOT
     _ROOT = Path(root)
     os.chdir(root)
     _sqlite_without_fsync_per_commit()
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if soft == resource.RLIM_INFINITY or soft > WORKER_MEMORY:
+            resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, hard))
+    except (ImportError, ValueError, OSError):
+        pass
     with course.quiet_logs():
         _API = course.api(root)
 

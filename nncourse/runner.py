@@ -24,11 +24,13 @@ import copy
 import io
 import json
 import os
+import select
 import signal
 import struct
 import sys
 import traceback
 import warnings
+from time import monotonic as _monotonic
 
 import numpy as np
 
@@ -51,9 +53,13 @@ class WireError(Exception):
 _BUFFERS = {}
 
 
-def _read_exact(fd, n):
+def _read_exact(fd, n, deadline=None):
     buffer = _BUFFERS.setdefault(fd, bytearray())
     while len(buffer) < n:
+        if deadline is not None:  # the grader never waits on a half-written frame
+            remaining = deadline - _monotonic()
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+                raise TimeoutError("no complete answer in time")
         chunk = os.read(fd, max(n - len(buffer), 1 << 16))
         if not chunk:
             raise EOFError("the other side closed the connection")
@@ -85,19 +91,20 @@ def send(fd, header, blobs=()):
         view = view[os.write(fd, view):]
 
 
-def recv(fd):
-    """(header, blobs) of the next frame; raises EOFError when the pipe closes."""
-    head_len, count = struct.unpack(">II", _read_exact(fd, 8))
+def recv(fd, deadline=None):
+    """(header, blobs) of the next frame; raises EOFError when the pipe closes,
+    TimeoutError if a deadline (time.monotonic()) passes first."""
+    head_len, count = struct.unpack(">II", _read_exact(fd, 8, deadline))
     if head_len > MAX_FRAME or count > 1 << 20:
         raise WireError("frame too large")
-    header = json.loads(_read_exact(fd, head_len).decode("utf-8"))
+    header = json.loads(_read_exact(fd, head_len, deadline).decode("utf-8"))
     blobs, total = [], head_len
     for _ in range(count):
-        (size,) = struct.unpack(">Q", _read_exact(fd, 8))
+        (size,) = struct.unpack(">Q", _read_exact(fd, 8, deadline))
         total += size
         if total > MAX_FRAME:
             raise WireError("frame too large")
-        blobs.append(_read_exact(fd, size))
+        blobs.append(_read_exact(fd, size, deadline))
     return header, blobs
 
 
@@ -130,9 +137,13 @@ def encode(value, blobs, other, depth=0):
 
 def _array(obj, blobs):
     dtype = np.dtype(str(obj["dtype"]))
-    if dtype.kind not in DATA_KINDS or dtype.fields is not None:
+    if dtype.kind not in DATA_KINDS or dtype.fields is not None or dtype.subdtype is not None:
         raise WireError(f"dtype {dtype} cannot cross as data")
-    blob = blobs[int(obj.get("A", obj.get("S")))]
+    index = int(obj.get("A", obj.get("S")))
+    blob = blobs[index]
+    if blob is None:  # each array has bytes of its own: a frame cannot multiply one
+        raise WireError("the same bytes named twice")
+    blobs[index] = None
     if "S" in obj:
         return np.frombuffer(blob, dtype=dtype, count=1)[0].copy()
     shape = tuple(int(d) for d in obj["shape"])
@@ -169,6 +180,24 @@ class CallTimeout(BaseException):
 
 class Expired(RuntimeError):
     """A grader-side helper called after the check that lent it had ended."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Raise CallTimeout in the main thread after `seconds` (none if falsy)."""
+    if not seconds:
+        yield
+        return
+
+    def stop(signum, frame):
+        raise CallTimeout()
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _same(a, b):
@@ -379,41 +408,26 @@ class Server:
             self.reply(value)
 
     @contextlib.contextmanager
-    def guarded(self, seconds, sink=None):
-        """No warnings, no float complaints, prints captured; a time limit
-        for the outermost request."""
-        sink = sink if sink is not None else io.StringIO()
-        timer = seconds if self.depth == 1 else None
-        previous = None
-        if timer:
-            def stop(signum, frame):
-                raise CallTimeout()
-            previous = signal.signal(signal.SIGALRM, stop)
-            signal.setitimer(signal.ITIMER_REAL, float(timer))
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                with np.errstate(all="ignore"):
-                    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                        yield sink
-        finally:
-            if timer:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
+    def guarded(self, seconds):
+        """No warnings, no float complaints, prints captured, and a time limit:
+        for the outermost request only (a nested one runs inside it)."""
+        if self.depth != 1:
+            yield
+            return
+        sink = io.StringIO()
+        with _time_limit(seconds), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                    yield
 
     def op_exec(self, header, blobs):
         """Run one cell. Returns its printed output and error, as data."""
         out, err = io.StringIO(), io.StringIO()
         error = None
         timer = header.get("timeout")
-        previous = None
-        if timer:
-            def stop(signum, frame):
-                raise CallTimeout()
-            previous = signal.signal(signal.SIGALRM, stop)
-            signal.setitimer(signal.ITIMER_REAL, float(timer))
         try:
-            with warnings.catch_warnings():
+            with _time_limit(timer), warnings.catch_warnings():
                 warnings.simplefilter("default")
                 warnings.showwarning = lambda m, c, f, l, file=None, line=None: err.write(
                     warnings.formatwarning(m, c, "<cell>", l, ""))
@@ -425,10 +439,6 @@ class Server:
         except BaseException as e:  # SystemExit and KeyboardInterrupt too: the next cell still runs
             error = {"ename": type(e).__name__, "evalue": str(e)[:2000],
                      "traceback": _student_traceback(e)}
-        finally:
-            if timer:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
         limit = int(header.get("max_output", 100_000))
         return {"stdout": out.getvalue()[:limit], "stderr": err.getvalue()[:limit],
                 "error": error}

@@ -21,9 +21,9 @@ import builtins
 import functools
 import json
 import os
-import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -49,10 +49,11 @@ GRACE = 5.0
 LIMITS = {"RLIMIT_AS": 6 * 2 ** 30, "RLIMIT_CPU": 600, "RLIMIT_FSIZE": 64 * 2 ** 20,
           "RLIMIT_NPROC": 16, "RLIMIT_CORE": 0}
 
-#: When the grader runs as root, each sandbox runs as its own user id, taken
-#: from this range by process id (no account is needed for a bare uid), so two
-#: sandboxes running at once cannot read each other's scratch folders.
-UID_BASE, UID_RANGE = 200_000, 100_000
+#: When the grader runs as root, each sandbox runs as a user id of its own
+#: (no account is needed for a bare uid): UID_BASE + slot * UID_RANGE + n, the
+#: slot from the grading process's id and n counting its sandboxes. Two
+#: sandboxes never share one, so none can read or signal another's.
+UID_BASE, UID_SLOTS, UID_RANGE = 200_000, 40_000, 50_000
 SANDBOX_GID = 65534  # nogroup
 
 #: Environment of the sandbox: nothing of the grader's.
@@ -80,7 +81,8 @@ def mirror_error(ename, evalue, where=""):
     Exception (so `except NotImplementedError` still works), else of
     Exception. Never a BaseException only: nothing student code raises can
     stop the grader."""
-    ename = str(ename) if str(ename).isidentifier() else "Exception"
+    ename = str(ename)[:80]
+    ename = ename if ename.isidentifier() else "Exception"
     cls = _MIRRORS.get(ename)
     if cls is None:
         base = getattr(builtins, ename, None)
@@ -88,10 +90,11 @@ def mirror_error(ename, evalue, where=""):
             base = Exception
         cls = type(ename, (base,), {"__str__": lambda self: self.args[0] if self.args else "",
                                     "__module__": "notebook"})
-        _MIRRORS[ename] = cls
+        if base is not Exception:  # keep only the builtins' names: the notebook's own
+            _MIRRORS[ename] = cls  # names must not pile up in a worker that outlives it
     error = cls.__new__(cls)
-    error.args = (str(evalue),)
-    error._nncheck_where = where
+    error.args = (str(evalue)[:2000],)
+    error._nncheck_where = str(where)[:200]
     return error
 
 
@@ -171,6 +174,13 @@ def _write_back(local, new):
         local[:] = new
 
 
+def _not_copied(folder, names):
+    """Editor clutter, and every symbolic link: a link in a submission could
+    point at a course file, which the grader (root) would copy in as data."""
+    return [n for n in names if n in (".ipynb_checkpoints", "__pycache__")
+            or os.path.islink(os.path.join(folder, n))]
+
+
 class Sandbox:
     """One student's notebook code, running in its own process.
 
@@ -198,8 +208,8 @@ class Sandbox:
         self._stderr = None
         self._deadline = None
         self.epoch = 0              # requests sent so far: dates attribute values seen
-        shutil.copytree(folder, self.scratch, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(folder, self.scratch, dirs_exist_ok=True, symlinks=True,
+                        ignore=_not_copied)
         shutil.copyfile(RUNNER, self.scratch / ".sandbox_runner.py")
         if uid is not None:
             for path in [self.scratch, *self.scratch.rglob("*")]:
@@ -364,8 +374,13 @@ class Sandbox:
                 answer, blobs = self._receive()
                 op = answer.get("op")
                 if op == "reply":
+                    try:
+                        value = self._decode(answer.get("value"), blobs)
+                    except Exception as e:  # a frame the notebook forged or broke
+                        raise SandboxDied(f"it sent an answer that is not data "
+                                          f"({type(e).__name__})") from None
                     done = True
-                    return self._decode(answer.get("value"), blobs)
+                    return value
                 if op == "raise":
                     done = True
                     if answer.get("kind") == "timeout":
@@ -383,15 +398,12 @@ class Sandbox:
                 self.kill()
 
     def _receive(self):
-        remaining = self._deadline - time.monotonic()
-        ready = remaining > 0 and (runner.buffered(self.fd_in)
-                                   or select.select([self.fd_in], [], [], remaining)[0])
-        if not ready:
-            raise SandboxDied(f"it ran {self.call_timeout + GRACE:g} s past its time limit "
-                              "and was stopped")
         try:
-            return recv(self.fd_in)
-        except (EOFError, OSError, WireError, ValueError):
+            return recv(self.fd_in, self._deadline)
+        except TimeoutError:
+            raise SandboxDied(f"it ran {self.call_timeout + GRACE:g} s past its time limit "
+                              "and was stopped") from None
+        except (EOFError, OSError, WireError, ValueError, RecursionError, struct.error):
             raise SandboxDied(self.why_dead()) from None
 
     def _serve_callback(self, header, blobs):
@@ -437,9 +449,16 @@ class Sandbox:
         try:
             result = self.request({"op": "exec", "source": source, "filename": filename,
                                    "timeout": timeout}, timeout=timeout)
-        except SandboxDied as e:
+            if not (isinstance(result, dict) and {"stdout", "stderr", "error"} <= result.keys()):
+                raise SandboxDied("it answered a cell with something else")
+        except KeyboardInterrupt:
+            raise
+        except Exception as e:  # died, hung, or forged an answer: a new process goes on
+            if not isinstance(e, SandboxDied):
+                self.kill()
+                e = SandboxDied(f"it answered with {type(e).__name__}")
             if not restart_on_failure:
-                raise
+                raise e from None
             message = f"the notebook's Python process stopped during this cell: {e}"
             self.restart()
             return {"stdout": "", "stderr": "", "error": {
@@ -530,22 +549,39 @@ class RemoteNamespace:
 
 # ------------------------------------------------------------------ the OS
 
+_SANDBOXES_STARTED = [0]
+
+
 def sandbox_uid():
-    """The user id of this process's sandboxes, or None when not root."""
+    """A user id for a new sandbox, or None when not root. Each sandbox of a
+    grading process gets its own (by process id and a count), so a process a
+    notebook leaves behind can never touch a later student's sandbox."""
     if os.geteuid() != 0:
         return None
-    return UID_BASE + os.getpid() % UID_RANGE
+    _SANDBOXES_STARTED[0] += 1
+    return UID_BASE + (os.getpid() % UID_SLOTS) * UID_RANGE + _SANDBOXES_STARTED[0] % UID_RANGE
 
 
 def _kill_user(uid):
-    """Every process of a sandbox user id (a student's background children)."""
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
-                    os.kill(int(entry), signal.SIGKILL)
-            except (OSError, ProcessLookupError):
-                pass
+    """Every process of a sandbox user id (a student's background children):
+    kill(-1) sent as that user reaches all of them at once, however fast they
+    fork, and nothing else."""
+    for _ in range(3):
+        try:
+            subprocess.run(["kill", "-s", "KILL", "--", "-1"], user=uid, group=SANDBOX_GID,
+                           extra_groups=[], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            pass
+        if not any(_owned_by(entry, uid) for entry in os.listdir("/proc") if entry.isdigit()):
+            return
+
+
+def _owned_by(entry, uid):
+    try:
+        return os.stat(f"/proc/{entry}").st_uid == uid
+    except OSError:
+        return False
 
 
 #: What a sandbox may read in the course folder: the Python environment and
@@ -613,8 +649,8 @@ def for_course(root, folder, nncheck):
     it first, once per process), else as this user with the casual guard."""
     root = os.path.realpath(root)
     if root not in _SECURED:
-        _SECURED[root] = secure_course(root)
-    uid = _SECURED[root]
+        _SECURED[root] = secure_course(root) is not None
+    uid = sandbox_uid() if _SECURED[root] else None
     return Sandbox(folder, uid=uid, protect=[] if uid is not None else [root],
                    allow=[os.path.join(root, name) for name in OPEN_TO_SANDBOX],
                    call_timeout=nncheck.CALL_TIMEOUT - 0.5, timeout_error=nncheck.CallTimeout)

@@ -337,12 +337,19 @@ def check_train_result(result, epochs, n, k):
 
 @cell("test_train_losses")
 def test_train_losses_public(submission):
-    """train returns (params, losses); losses[0] is the cost before any update"""
+    """train returns (params, losses); losses[0] is the cost before any update, and one epoch is one step params - lr * grads"""
     x = np.random.default_rng(11).uniform(size=(6, 3))
     params = random_params(3, 2, seed=12)
     first = submission.cost(x, submission.forward(x, params)[0])
     _, losses = check_train_result(submission.train(x, params, 0.1, 5), 5, 3, 2)
     expect_close(losses[0], first, "losses[0] (it should be the cost before update 0)")
+    # One epoch is one step down the gradient: params - lr * grads.
+    trained, _ = check_train_result(submission.train(x, params, 0.1, 1), 1, 3, 2)
+    _, cache = submission.forward(x, params)
+    grads = check_grads(backward_on(submission, x, params, cache), 3, 2)
+    for name in sorted(params):
+        expect_close(trained[name], params[name] - 0.1 * grads[name],
+                     f"params[{name!r}] after one epoch (it should be params - lr * grads)")
 
 
 @cell("test_train_converges")

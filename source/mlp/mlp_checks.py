@@ -303,10 +303,27 @@ def check_gradients(result, layers):
     return list(dw), list(db)
 
 
-def gradient_check(submission, net, x, y, z_s, a_s, which, forward, mistakes, where):
+def evaluation_network(submission, layers, activations, weights, biases):
+    """A network with exactly these parameters, to compute C with. While
+    grading, a plain object here holding the reference methods lent for the
+    check, so nothing the notebook does can change what it computes; locally,
+    one of your class."""
+    methods = {name.split(".", 1)[1]: f for name, f in submission.lent.items()
+               if name.startswith("NeuralNetwork.")}
+    if "feedforward" not in methods:
+        return network(submission, layers, activations, weights, biases)
+    net = type("NeuralNetwork", (), methods)()
+    net.layers, net.activations = list(layers), list(activations)
+    net.weights = [np.array(w, dtype=float) for w in weights]
+    net.biases = [np.array(b, dtype=float) for b in biases]
+    return net
+
+
+def gradient_check(submission, net, x, y, z_s, a_s, which, forward, mistakes, where, known):
     """backpropagation's dw (which="weights") or db ("biases"), every layer, against
-    a central-difference gradient of C(forward(x)). forward(net, x) -> a_s[-1]."""
-    layers = net.layers
+    a central-difference gradient of C(forward(x)). forward(net, x) -> a_s[-1];
+    known: (layers, activations, weights, biases), what the check gave net."""
+    layers, activations, *params = known
     before = copy.deepcopy(net)
     result = submission.method(net, "backpropagation", y, z_s, a_s)
 
@@ -317,16 +334,18 @@ def gradient_check(submission, net, x, y, z_s, a_s, which, forward, mistakes, wh
         dw, db = check_gradients(result, layers)
         got = dw if which == "weights" else db
         symbol = "dw" if which == "weights" else "db"
-        # The parameters are perturbed here, in copies, and set on the network
-        # before each evaluation of C (the network may live in another process).
-        weights, biases = parameters_of(net)
-        params = weights if which == "weights" else biases
+        # The check's own copies of the parameters are perturbed and set on a
+        # network made for computing C, before each evaluation.
+        weights = [np.array(w, dtype=float) for w in params[0]]
+        biases = [np.array(b, dtype=float) for b in params[1]]
+        perturbed = weights if which == "weights" else biases
+        evaluator = evaluation_network(submission, layers, activations, weights, biases)
 
         def C():
-            net.weights, net.biases = weights, biases
-            return cost(forward(net, x), y)
-        for l in range(len(params)):
-            expected = numerical_gradient(C, params[l])
+            evaluator.weights, evaluator.biases = weights, biases
+            return cost(forward(evaluator, x), y)
+        for l in range(len(perturbed)):
+            expected = numerical_gradient(C, perturbed[l])
             try:
                 expect_close(got[l], expected, f"{symbol}[{l}] (compared with a numerical "
                              f"gradient of C, {where})", rtol=GRAD_RTOL)
@@ -701,26 +720,30 @@ def _own_forward(submission):
 
 
 def _backprop_problem(submission, layers, activations, batch, seed):
-    net = network(submission, layers, activations, *random_parameters(layers, seed))
+    params = random_parameters(layers, seed)
+    net = network(submission, layers, activations, *params)
     rng = np.random.default_rng(seed + 1)
-    return net, rng.normal(size=(layers[0], batch)), rng.normal(size=(layers[-1], batch))
+    return net, rng.normal(size=(layers[0], batch)), rng.normal(size=(layers[-1], batch)), params
 
 
 @cell("test_backpropagation_shapes")
 def test_backpropagation_shapes_public(submission):
     """backpropagation returns (dw, db) shaped like weights and biases, for layers [3, 4, 2]"""
     layers = [3, 4, 2]
-    net, x, y = _backprop_problem(submission, layers, ["sigmoid", "linear"], 5, 23)
+    net, x, y, _ = _backprop_problem(submission, layers, ["sigmoid", "linear"], 5, 23)
     z_s, a_s = submission.method(net, "feedforward", x)
     check_gradients(submission.method(net, "backpropagation", y, z_s, a_s), layers)
 
 
 def _own_numerical_check(submission, which):
     layers = [3, 4, 2]
-    net, x, y = _backprop_problem(submission, layers, ["sigmoid", "linear"], 4, 25)
-    z_s, a_s = submission.method(net, "feedforward", x)
+    activations = ["sigmoid", "linear"]
+    net, x, y, params = _backprop_problem(submission, layers, activations, 4, 25)
+    z_s, a_s = submission.method(evaluation_network(submission, layers, activations, *params),
+                                 "feedforward", x)
     gradient_check(submission, net, x, y, z_s, a_s, which, _own_forward(submission), MISTAKES,
-                   "your own feedforward, layers [3, 4, 2], batch of 4")
+                   "your own feedforward, layers [3, 4, 2], batch of 4",
+                   (layers, activations, *params))
 
 
 @cell("test_backpropagation_numerical_gradient")

@@ -287,7 +287,13 @@ class Submission:
         self._ns = namespace
         self._label = label
         self._held = []          # values calls pass as themselves (see hold)
+        self._lent = {}          # name -> what `using` put there, as the checks know it
         self.calls = []          # (name, args, result) of each call, for diagnosis
+
+    @property
+    def lent(self):
+        """{name: what `using` lent for it} while a check runs."""
+        return dict(self._lent)
 
     def hold(self, value):
         """value, to be passed to your code as itself rather than a copy (for
@@ -326,11 +332,14 @@ class Submission:
         """
         swap = getattr(self._ns, "swap", None) or (lambda n, v: _swap_local(self._ns, n, v))
         restores = []
+        lent_before = dict(self._lent)
         try:
             for name, value in replacements.items():
                 restores.append(swap(name, value))
+                self._lent[name] = value
             yield self
         finally:
+            self._lent = lent_before
             for restore in reversed(restores):
                 restore()
 
@@ -340,7 +349,9 @@ class Submission:
         Raises CheckFailed, with a message for the student, if the function is
         missing, raises, runs too long, or changes its inputs in place.
         """
-        fn = self._ns.get(name)
+        # A helper lent for this check is called as the check knows it, not looked
+        # up again in the notebook, whose code may have rebound the name since.
+        fn = self._lent[name] if name in self._lent else self._ns.get(name)
         if fn is None:
             raise CheckFailed(f"`{name}` is not defined. Did the cell that defines it "
                               "run without errors?")
@@ -351,6 +362,10 @@ class Submission:
     def method(self, obj, name, *args, **kwargs):
         """Call obj.name(*args) with the same guards as `call`."""
         label = f"{type_name(obj)}.{name}"
+        lent = self._lent.get(label)
+        if lent is not None:  # as in call: the lent method itself, bound to obj here
+            fn = lent.__get__(obj) if not isinstance(lent, staticmethod) else lent.__func__
+            return self._guarded(label, fn, args, kwargs)
         fn = getattr(obj, name, None)
         if not is_callable(fn):
             raise CheckFailed(f"`{label}` is not defined.")

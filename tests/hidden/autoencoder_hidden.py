@@ -300,8 +300,7 @@ MISTAKES = list(PUBLIC_MISTAKES) + [
     Mistake("train_gradient_ascent", "train",
             lambda x, p, lr, e: _train(x, p, lr, e, sign=+1),
             "train moves up the gradient (params + lr * grads); descent is params - lr * grads.",
-            # losses[0] is still right, so the public check of test_train_losses passes
-            {"test_train_losses": 1, "test_train_converges": 2}),
+            {"test_train_losses": 2, "test_train_converges": 2}),
     Mistake("train_loss_after_update", "train",
             lambda x, p, lr, e: _train(x, p, lr, e, after=True),
             "losses[i] is recorded after update i; it must be the cost before it.",

@@ -15,6 +15,7 @@ suites.namespace_with puts it on a fresh copy of the reference class.
 ALTERNATES are correct answers written differently; they must keep full marks.
 """
 import copy
+import types
 
 import numpy as np
 
@@ -228,12 +229,15 @@ def test_feedforward_values_hidden(submission, reference):
 
 
 def _problem(submission, reference, layers, activations, batch, seed):
-    net = network(submission, layers, activations, *random_parameters(layers, seed))
+    params = random_parameters(layers, seed)
+    net = network(submission, layers, activations, *params)
     rng = np.random.default_rng(seed + 1)
     x = rng.normal(size=(layers[0], batch))
     y = rng.normal(size=(layers[-1], batch))
-    z_s, a_s = reference_network(reference, net).feedforward(x)
-    return net, x, y, z_s, a_s
+    known = types.SimpleNamespace(layers=layers, activations=activations, weights=params[0],
+                                  biases=params[1])   # what the check gave net, kept here
+    z_s, a_s = reference_network(reference, known).feedforward(x)
+    return net, x, y, z_s, a_s, params
 
 
 @cell("test_backpropagation_shapes")
@@ -241,7 +245,7 @@ def test_backpropagation_shapes_hidden(submission, reference):
     """(dw, db) shapes for one layer with one column, and for three layers"""
     for layers, activations, batch in ((ONE, ["tanh"], 1),
                                        (THREE, ["sigmoid", "relu", "linear"], 6)):
-        net, _, y, z_s, a_s = _problem(submission, reference, layers, activations, batch, 108)
+        net, _, y, z_s, a_s, _ = _problem(submission, reference, layers, activations, batch, 108)
         before = copy.deepcopy(net)
         result = submission.method(net, "backpropagation", y, z_s, a_s)
         with naming(MISTAKES, "backpropagation", result,
@@ -251,9 +255,10 @@ def test_backpropagation_shapes_hidden(submission, reference):
 
 def _numerical_check(submission, reference, layers, activations, which, seed):
     batch = 5
-    net, x, y, z_s, a_s = _problem(submission, reference, layers, activations, batch, seed)
+    net, x, y, z_s, a_s, params = _problem(submission, reference, layers, activations, batch, seed)
     gradient_check(submission, net, x, y, z_s, a_s, which, reference_forward(reference),
-                   MISTAKES, f"layers {layers}, {activations}, batch of {batch}")
+                   MISTAKES, f"layers {layers}, {activations}, batch of {batch}",
+                   (layers, activations, *params))
 
 
 @cell("test_backpropagation_numerical_gradient")
