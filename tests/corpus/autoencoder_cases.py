@@ -230,4 +230,42 @@ def cost(x, xhat):
         transform=strip_nbgrader_metadata, expect={}, says="test_cost: 2 of 2 points"),
     "saved_with_outputs": dict(
         transform=add_outputs, expect={}, says="test_g_values: 1 of 1 points"),
+    # The notebook's process is the student's: what the grader asks it about
+    # a call (did an argument change in place?) is answered by student code.
+    "mutation_report_suppressed": dict(
+        # train_mutates_params (loses both train cells), plus one line that makes
+        # the sandbox's runner report no argument as changed.
+        cells={"train": """import sys as _sys
+_sys.modules["__main__"]._same = lambda a, b: True
+
+def train(x, params, lr, epochs):
+    losses = []
+    for _ in range(epochs):
+        xhat, cache = forward(x, params)
+        losses.append(cost(x, xhat))
+        grads = backward(x, params, cache)
+        for name in params:
+            params[name] -= lr * grads[name]
+    return params, losses"""},
+        expect={"test_train_losses": 0.0, "test_train_converges": 0.0},
+        says="`train` changed its argument #2 in place"),
+    "backward_rebinds_lent_helpers": dict(
+        # A backward that returns zeros: its public gradient checks compare it with a
+        # numerical gradient of `cost(x, forward(x, params)[0])`, looked up in the
+        # notebook's namespace after backward ran; backward rebinds `cost` first.
+        cells={"backward": """def backward(x, params, cache):
+    globals()["cost"] = lambda x, xhat: 0.0
+    return {k: np.zeros_like(v) for k, v in params.items()}"""},
+        expect={"test_backward_numerical_gradient": 0.0},
+        says="test_backward_numerical_gradient: 0 of 6 points"),
+    "forged_frame_fails_the_notebook": dict(
+        # A cell writes a frame of its own to the grader's pipe: a "timeout" answer
+        # to the request that runs the cell. The grader raises nncheck.CallTimeout
+        # outside any check, and nbgrader fails the whole notebook (no grade at all).
+        extra=("setup", """import json as _json, os as _os, struct as _struct, sys as _sys
+_fd = _json.loads(_sys.argv[1])["fd_out"]
+_head = _json.dumps({"op": "raise", "kind": "timeout"}).encode()
+_os.write(_fd, _struct.pack(">II", len(_head), 0) + _head)
+"""),
+        expect={}, says="test_cost: 2 of 2 points"),
 }
