@@ -11,6 +11,40 @@ from corpus_tools import (CLAIM_A_SCORE, DETECT_GRADING, FILL_DISK, FORK_BOMB, R
                           duplicate_test_cell, edit_test_cell, move_test_cell_to_top,
                           strip_nbgrader_metadata)
 
+LINGER = """import json as _json, os as _os, select as _select, signal as _signal, sys as _sys, time as _time
+
+def _linger(watch, until):
+    me = _os.getuid()
+    poll = _select.poll()
+    poll.register(watch, _select.POLLERR)
+    poll.poll()                     # the grader closed its end: kill() has begun
+    for _ in range(8):              # new pids while _kill_user walks /proc once
+        if _os.fork():
+            _os._exit(0)
+    _time.sleep(1)
+    while _time.time() < until:     # every later sandbox of this user id
+        for entry in _os.listdir("/proc"):
+            try:
+                if _os.stat(f"/proc/{entry}").st_uid == me and _os.getsid(int(entry)) != _os.getsid(0):
+                    _os.kill(int(entry), _signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+        _time.sleep(0.01)
+
+_watch = _os.dup(_json.loads(_sys.argv[1])["fd_out"])   # kept by the children
+_until = _time.time() + 60
+if _os.fork() == 0:
+    try:
+        _os.setsid()                # out of the sandbox's process group (killpg)
+        for _ in range(4):
+            if _os.fork() == 0:
+                _linger(_watch, _until)
+                _os._exit(0)
+    finally:
+        _os._exit(0)
+_os.close(_watch)
+"""
+
 GRADED = ["g", "gGradient", "cost", "numerical_gradient", "forward", "backward", "train"]
 SIGNATURES = {"g": "x", "gGradient": "x", "cost": "x, xhat", "numerical_gradient": "f, x, h=1e-5",
               "forward": "x, params", "backward": "x, params, cache",
@@ -268,4 +302,15 @@ _head = _json.dumps({"op": "raise", "kind": "timeout"}).encode()
 _os.write(_fd, _struct.pack(">II", len(_head), 0) + _head)
 """),
         expect={}, says="test_cost: 2 of 2 points"),
+    # Every sandbox of one grading worker runs as the same user id (by the
+    # worker's pid), one student after another. A process left behind by one
+    # notebook that outlives kill() (it leaves the process group with setsid and
+    # changes its pid faster than _kill_user's one pass over /proc) can signal,
+    # read or trace the sandboxes of the students graded after it by that worker.
+    # zz_lingering_attacker leaves such a process, which kills every later
+    # process of its user id for 60 s; the zz_lingering_victim_* notebooks are the
+    # reference answer and must keep full marks whichever worker grades them.
+    "zz_lingering_attacker": dict(extra=("setup", LINGER), expect={}, says="test_cost: 2 of 2 points"),
+    **{f"zz_lingering_victim_{i}": dict(expect={}, says="test_train_converges: 2 of 2 points")
+       for i in range(1, 5)},
 }
