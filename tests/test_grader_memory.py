@@ -1,4 +1,4 @@
-"""The grader's own memory must not be the notebook's to choose.
+"""The grader's own memory must not be the notebook's to choose, nor outlive it.
 
 Each scenario runs in a fresh Python process (so its peak resident size is its
 own) that plays the grader's side: a Sandbox with the notebook's code, and, for
@@ -27,6 +27,43 @@ start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 box.close()
 print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - start) / 2 ** 20)
 """
+
+#: What the grading worker still holds after the notebook's sandbox is closed:
+#: it grades the next students with it.
+KEPT = """
+import gc, os, sys, tempfile
+sys.path.insert(0, {root!r})
+from nncourse import sandbox
+def resident():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 30
+folder = tempfile.mkdtemp()
+os.chmod(folder, 0o755)
+start = resident()
+box = sandbox.Sandbox(folder, uid=sandbox.sandbox_uid())
+{body}
+box.close()
+del box
+gc.collect()
+print(resident() - start)
+"""
+
+#: Every call raises an exception class of its own with a 100 MB name: the
+#: grader's mirror_error makes a class of that name for each, and keeps it in
+#: sandbox._MIRRORS for the life of the worker (8 calls: 0.8 GB kept; the checks
+#: make far more calls than that).
+MIRROR_NAMES = '''
+box.run_cell("""def g(x):
+    raise type(chr(65 + x) * (100 << 20), (Exception,), {})("no")
+""", "<cell 1>", 20)
+namespace = sandbox.RemoteNamespace(box)
+for i in range(8):
+    try:
+        namespace.get("g")(i)
+    except Exception:
+        pass
+del namespace
+'''
+
 
 #: One 64 MB array, sent once in a frame the notebook writes itself and
 #: referenced 40 times in the frame's JSON: the grader decodes 40 copies.
@@ -67,3 +104,10 @@ def test_notebook_cannot_grow_the_grader(name, body):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     grown = float(out.stdout.strip().splitlines()[-1])
     assert grown < 1.0, f"{name}: the grader grew by {grown:.1f} GB"
+
+
+def test_notebook_leaves_nothing_in_the_grader():
+    code = KEPT.replace("{root!r}", repr(str(ROOT))).replace("{body}", MIRROR_NAMES)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    kept = float(out.stdout.strip().splitlines()[-1])
+    assert kept < 0.1, f"the grader still holds {kept:.1f} GB after the notebook's sandbox closed"
