@@ -345,4 +345,18 @@ _os.write(_fd, _struct.pack(">II", len(_head), 0) + _head)
     "zz_lingering_attacker": dict(extra=("setup", LINGER), expect={}, says="test_cost: 2 of 2 points"),
     **{f"zz_lingering_victim_{i}": dict(expect={}, says="test_train_converges: 2 of 2 points")
        for i in range(1, 5)},
+    "half_frame_stalls_the_grader": dict(
+        # A cell writes the first 2 bytes of a frame header to the grader's pipe,
+        # blocks SIGALRM (the sandbox's own timer) and sleeps. The grader saw the
+        # pipe readable and sits in os.read for the rest of the header: no
+        # deadline applies there, and no alarm runs in the grader while a cell
+        # runs. Here the cell gives up after 45 s (20 s + 5 s is its limit); one
+        # that sleeps forever stops the whole class run for good.
+        extra=("setup", """import json as _json, os as _os, signal as _signal, sys as _sys, time as _time
+_signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGALRM})
+_os.write(_json.loads(_sys.argv[1])["fd_out"], b"\\0\\0")
+_time.sleep(45)
+_os._exit(0)
+"""),
+        expect={}, says="past its time limit"),
 }
