@@ -359,4 +359,14 @@ _time.sleep(45)
 _os._exit(0)
 """),
         expect={}, says="past its time limit"),
+    "symlink_in_submission": dict(
+        # A symlink in the submitted folder, to a file only root can read: the
+        # grader copies the folder for the sandbox as root, following links
+        # (nbgrader's autograde copy and Sandbox's shutil.copytree both do), so
+        # the sandbox reads a plain copy of the reference.
+        stub=True, symlinks={"notes.py": "{course_root}/solutions/{assignment}.py"},
+        extra=("setup", "try:\n    print(open('notes.py').read())\nexcept OSError as e:\n"
+                        "    print('no notes:', type(e).__name__)\n"),
+        expect=ALL_ZERO, says="is not implemented yet",
+        absent=["Reference solution: a one-hidden-layer autoencoder in numpy."]),
 }
