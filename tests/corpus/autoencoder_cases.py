@@ -18,6 +18,13 @@ from corpus_tools import (CLAIM_A_SCORE, DETECT_GRADING, FILL_DISK, FORK_BOMB, R
 #: the listing. Once the reaper is gone (the sandbox was closed), what is left of
 #: the chains kills every process of the sandbox's user id for 60 s: the
 #: sandboxes of the students that worker grades next.
+def mark_test_cells_as_answers(nb):
+    for c in nb["cells"]:
+        meta = c["metadata"].get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            meta["solution"] = True
+
+
 LINGER = """import os as _os, sys as _sys, time as _time
 
 _HOP = '''
@@ -369,4 +376,9 @@ _os._exit(0)
                         "    print('no notes:', type(e).__name__)\n"),
         expect=ALL_ZERO, says="is not implemented yet",
         absent=["Reference solution: a one-hidden-layer autoencoder in numpy."]),
+    "test_cells_marked_as_answers": dict(
+        # Every test cell's nbgrader metadata says solution: true, and its source
+        # prints a score: a test cell must still be graded by the grader, never run.
+        stub=True, extra=("setup", CLAIM_A_SCORE), transform=mark_test_cells_as_answers,
+        expect=ALL_ZERO, says="is not implemented yet"),
 }
