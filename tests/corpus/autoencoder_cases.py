@@ -381,4 +381,34 @@ _os._exit(0)
         # prints a score: a test cell must still be graded by the grader, never run.
         stub=True, extra=("setup", CLAIM_A_SCORE), transform=mark_test_cells_as_answers,
         expect=ALL_ZERO, says="is not implemented yet"),
+    "train_fabricates_losses": dict(
+        # No training: the cost before any update (from the lent helpers), then a made-up
+        # curve that falls. The public checks of both train cells only look at the
+        # losses' length, losses[0] and the curve's shape, and pass: 2 of 4 points.
+        cells={"train": """def train(x, params, lr, epochs):
+    first = cost(x, forward(x, params)[0])
+    return {k: v.copy() for k, v in params.items()}, [first * 0.9 ** i for i in range(epochs)]"""},
+        expect={"test_train_losses": 0.0, "test_train_converges": 0.0},
+        says="test_train_converges: 0 of 2 points"),
+    "keeps_a_lent_helper": dict(
+        # train keeps the reference `backward` it was lent; a cell after the last
+        # test cell calls it on inputs of its own and prints what it gets.
+        cells={"train": """_kept = []
+
+def train(x, params, lr, epochs):
+    _kept.append(backward)
+    params = {k: v.copy() for k, v in params.items()}
+    losses = []
+    for _ in range(epochs):
+        xhat, cache = forward(x, params)
+        losses.append(cost(x, xhat))
+        grads = backward(x, params, cache)
+        params = {k: params[k] - lr * grads[k] for k in params}
+    return params, losses"""},
+        extra=("test_train_converges", """try:
+    print("kept:", _kept[0](np.ones((2, 3)), init_params(3, 2), forward(np.ones((2, 3)), init_params(3, 2))[1]))
+except Exception as e:
+    print("kept helper:", e)
+"""),
+        expect={}, says="this helper was lent to one check, which has ended"),
 }
