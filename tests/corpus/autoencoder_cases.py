@@ -11,6 +11,76 @@ from corpus_tools import (CLAIM_A_SCORE, DETECT_GRADING, FILL_DISK, FORK_BOMB, R
                           duplicate_test_cell, edit_test_cell, move_test_cell_to_top,
                           strip_nbgrader_metadata)
 
+#: Processes that outlive the notebook's sandbox. A reaper (a child subreaper)
+#: keeps three chains of small Python processes that fork and exit without pause,
+#: so each has a new pid every fraction of a millisecond; _kill_user's one pass
+#: over /proc kills the reaper and every pid it listed, not the one forked after
+#: the listing. Once the reaper is gone (the sandbox was closed), what is left of
+#: the chains kills every process of the sandbox's user id for 60 s: the
+#: sandboxes of the students that worker grades next.
+def mark_test_cells_as_answers(nb):
+    for c in nb["cells"]:
+        meta = c["metadata"].get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            meta["solution"] = True
+
+
+LINGER = """import os as _os, sys as _sys, time as _time
+
+_HOP = '''
+import os, signal, sys, time
+reaper, until = int(sys.argv[1]), float(sys.argv[2])
+
+def alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+try:
+    while alive(reaper) and time.time() < until:
+        try:
+            if os.fork():
+                os._exit(0)
+        except OSError:
+            time.sleep(0.001)
+    time.sleep(0.05)
+    me, session = os.getuid(), os.getsid(0)
+    while time.time() < until:
+        for entry in os.listdir("/proc"):
+            try:
+                if os.stat(f"/proc/{entry}").st_uid == me and os.getsid(int(entry)) != session:
+                    os.kill(int(entry), signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+        time.sleep(0.002)
+finally:
+    os._exit(0)
+'''
+
+_REAPER = '''
+import ctypes, os, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)      # PR_SET_CHILD_SUBREAPER
+until = sys.argv[2]
+for _ in range(3):
+    if os.fork() == 0:
+        os.execv(sys.executable, [sys.executable, "-I", "-S", "-c", sys.argv[1], str(os.getppid()), until])
+while time.time() < float(until):
+    try:
+        os.wait()
+    except ChildProcessError:
+        time.sleep(0.01)
+'''
+
+if _os.fork() == 0:
+    try:
+        _os.setsid()                # out of the sandbox's process group (killpg)
+        _os.execv(_sys.executable, [_sys.executable, "-I", "-S", "-c", _REAPER, _HOP,
+                                    str(_time.time() + 60)])
+    finally:
+        _os._exit(0)
+"""
+
 GRADED = ["g", "gGradient", "cost", "numerical_gradient", "forward", "backward", "train"]
 SIGNATURES = {"g": "x", "gGradient": "x", "cost": "x, xhat", "numerical_gradient": "f, x, h=1e-5",
               "forward": "x, params", "backward": "x, params, cache",
@@ -230,4 +300,115 @@ def cost(x, xhat):
         transform=strip_nbgrader_metadata, expect={}, says="test_cost: 2 of 2 points"),
     "saved_with_outputs": dict(
         transform=add_outputs, expect={}, says="test_g_values: 1 of 1 points"),
+    # The notebook's process is the student's: what the grader asks it about
+    # a call (did an argument change in place?) is answered by student code.
+    "mutation_report_suppressed": dict(
+        # train_mutates_params (loses both train cells), plus one line that makes
+        # the sandbox's runner report no argument as changed.
+        cells={"train": """import sys as _sys
+_sys.modules["__main__"]._same = lambda a, b: True
+
+def train(x, params, lr, epochs):
+    losses = []
+    for _ in range(epochs):
+        xhat, cache = forward(x, params)
+        losses.append(cost(x, xhat))
+        grads = backward(x, params, cache)
+        for name in params:
+            params[name] -= lr * grads[name]
+    return params, losses"""},
+        expect={"test_train_losses": 0.0, "test_train_converges": 0.0},
+        says="`train` changed its argument #2 in place"),
+    "backward_rebinds_lent_helpers": dict(
+        # A backward that returns zeros: its public gradient checks compare it with a
+        # numerical gradient of `cost(x, forward(x, params)[0])`, looked up in the
+        # notebook's namespace after backward ran; backward rebinds `cost` first.
+        cells={"backward": """def backward(x, params, cache):
+    globals()["cost"] = lambda x, xhat: 0.0
+    return {k: np.zeros_like(v) for k, v in params.items()}"""},
+        expect={"test_backward_numerical_gradient": 0.0},
+        says="test_backward_numerical_gradient: 0 of 6 points"),
+    "forged_frame_fails_the_notebook": dict(
+        # A cell writes a frame of its own to the grader's pipe: a "timeout" answer
+        # to the request that runs the cell. The grader raises nncheck.CallTimeout
+        # outside any check, and nbgrader fails the whole notebook (no grade at all).
+        extra=("setup", """import json as _json, os as _os, struct as _struct, sys as _sys
+_fd = _json.loads(_sys.argv[1])["fd_out"]
+_head = _json.dumps({"op": "raise", "kind": "timeout"}).encode()
+_os.write(_fd, _struct.pack(">II", len(_head), 0) + _head)
+"""),
+        expect={}, says="test_cost: 2 of 2 points"),
+    # Every sandbox of one grading worker runs as the same user id (by the
+    # worker's pid), one student after another. A process left behind by one
+    # notebook that outlives kill() (it leaves the process group with setsid and
+    # changes its pid faster than _kill_user's one pass over /proc) can signal,
+    # read or trace the sandboxes of the students graded after it by that worker.
+    # zz_lingering_attacker leaves such processes (LINGER), which kill every later
+    # process of its user id for 60 s; the zz_lingering_victim_* notebooks are the
+    # reference answer and must keep full marks whichever worker grades them.
+    # Today a victim graded next by the attacker's worker loses its points in
+    # about one run in three (the escape is a race; a victim graded by the other
+    # worker is untouched).
+    "zz_lingering_attacker": dict(extra=("setup", LINGER), expect={}, says="test_cost: 2 of 2 points"),
+    **{f"zz_lingering_victim_{i}": dict(expect={}, says="test_train_converges: 2 of 2 points")
+       for i in range(1, 5)},
+    "half_frame_stalls_the_grader": dict(
+        # A cell writes the first 2 bytes of a frame header to the grader's pipe,
+        # blocks SIGALRM (the sandbox's own timer) and sleeps. The grader saw the
+        # pipe readable and sits in os.read for the rest of the header: no
+        # deadline applies there, and no alarm runs in the grader while a cell
+        # runs. Here the cell gives up after 45 s (20 s + 5 s is its limit); one
+        # that sleeps forever stops the whole class run for good.
+        extra=("setup", """import json as _json, os as _os, signal as _signal, sys as _sys, time as _time
+_signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGALRM})
+_os.write(_json.loads(_sys.argv[1])["fd_out"], b"\\0\\0")
+_time.sleep(45)
+_os._exit(0)
+"""),
+        expect={}, says="past its time limit"),
+    "symlink_in_submission": dict(
+        # A symlink in the submitted folder, to a file only root can read: the
+        # grader copies the folder for the sandbox as root, following links
+        # (nbgrader's autograde copy and Sandbox's shutil.copytree both do), so
+        # the sandbox reads a plain copy of the reference.
+        stub=True, symlinks={"notes.py": "{course_root}/solutions/{assignment}.py"},
+        extra=("setup", "try:\n    print(open('notes.py').read())\nexcept OSError as e:\n"
+                        "    print('no notes:', type(e).__name__)\n"),
+        expect=ALL_ZERO, says="is not implemented yet",
+        absent=["Reference solution: a one-hidden-layer autoencoder in numpy."]),
+    "test_cells_marked_as_answers": dict(
+        # Every test cell's nbgrader metadata says solution: true, and its source
+        # prints a score: a test cell must still be graded by the grader, never run.
+        stub=True, extra=("setup", CLAIM_A_SCORE), transform=mark_test_cells_as_answers,
+        expect=ALL_ZERO, says="is not implemented yet"),
+    "train_fabricates_losses": dict(
+        # No training: the cost before any update (from the lent helpers), then a made-up
+        # curve that falls. The public checks of both train cells only look at the
+        # losses' length, losses[0] and the curve's shape, and pass: 2 of 4 points.
+        cells={"train": """def train(x, params, lr, epochs):
+    first = cost(x, forward(x, params)[0])
+    return {k: v.copy() for k, v in params.items()}, [first * 0.9 ** i for i in range(epochs)]"""},
+        expect={"test_train_losses": 0.0, "test_train_converges": 0.0},
+        says="test_train_converges: 0 of 2 points"),
+    "keeps_a_lent_helper": dict(
+        # train keeps the reference `backward` it was lent; a cell after the last
+        # test cell calls it on inputs of its own and prints what it gets.
+        cells={"train": """_kept = []
+
+def train(x, params, lr, epochs):
+    _kept.append(backward)
+    params = {k: v.copy() for k, v in params.items()}
+    losses = []
+    for _ in range(epochs):
+        xhat, cache = forward(x, params)
+        losses.append(cost(x, xhat))
+        grads = backward(x, params, cache)
+        params = {k: params[k] - lr * grads[k] for k in params}
+    return params, losses"""},
+        extra=("test_train_converges", """try:
+    print("kept:", _kept[0](np.ones((2, 3)), init_params(3, 2), forward(np.ones((2, 3)), init_params(3, 2))[1]))
+except Exception as e:
+    print("kept helper:", e)
+"""),
+        expect={}, says="this helper was lent to one check, which has ended"),
 }
