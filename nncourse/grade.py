@@ -80,6 +80,18 @@ def is_done(root, assignment, student):
     return ledger.exists() and ledger.read_text().strip() == submission_hash(root, assignment, student)
 
 
+def drop_links(folder):
+    """Remove every symbolic link in a submitted folder. nbgrader copies a
+    submission by following links, as root: a link to a course file would
+    become a copy of it in autograded/ and in the student's feedback."""
+    removed = []
+    for path in sorted(Path(folder).rglob("*")) if Path(folder).is_dir() else []:
+        if path.is_symlink():
+            path.unlink()
+            removed.append(str(path.relative_to(folder)))
+    return removed
+
+
 def in_shard(student, shard):
     """Whether a student belongs to shard (i, n), 1 <= i <= n: a stable split by
     a hash of the id, the same on every machine and in every run."""
@@ -234,6 +246,9 @@ def grade_class(root=course.ROOT, assignments=None, workers=None, force=False, s
                 status[(a, s)] = "already graded"
             else:
                 todo.append((a, s))
+        for a, s in todo:
+            for link in drop_links(root / "submitted" / s / a):
+                say(f"removed a symbolic link from {s}'s {a} submission: {link}")
         say(f"{len(todo)} to grade, {len(status)} already graded, {workers} worker(s)")
         _prepare_gradebook(root, todo)
         start = time.perf_counter()

@@ -32,6 +32,10 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.preprocessors import NbGraderPreprocessor, OverwriteCells
 
 
+#: The nbgrader flags that say what a cell is; a submission cannot change them.
+FLAGS = ("grade", "solution", "locked", "points", "task")
+
+
 def _source_metadata(source_nb):
     """{grade_id: (source cell, nbgrader metadata)} for a gradebook notebook."""
     grade = {c.name: c for c in source_nb.grade_cells}
@@ -74,6 +78,13 @@ class RepairCellMetadata(NbGraderPreprocessor):
                     self.log.warning("Cell %s appears twice; the later copy is ignored", grade_id)
                 elif grade_id:
                     present.add(grade_id)
+                    flags = {k: v for k, v in known[grade_id][1].items() if k in FLAGS}
+                    if any(cell.metadata["nbgrader"].get(k) != v for k, v in flags.items()):
+                        # A cell of the assignment whose flags were edited (a test cell
+                        # marked as an answer, say): the assignment says what it is.
+                        cell.metadata["nbgrader"].update(flags)
+                        self.log.warning("Cell %s had its nbgrader flags changed; restored",
+                                         grade_id)
             by_source = {c.source.strip(): name for name, (c, m) in known.items() if m["locked"]}
             for cell in nb.cells:
                 if cell.metadata.get("nbgrader"):

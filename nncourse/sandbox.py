@@ -18,6 +18,7 @@ the sandbox gets a token in their place, and a call to it comes back here to
 run the reference. Tokens answer only during the check that created them.
 """
 import builtins
+import contextlib
 import functools
 import json
 import os
@@ -96,6 +97,35 @@ def mirror_error(ename, evalue, where=""):
     error.args = (str(evalue)[:2000],)
     error._nncheck_where = str(where)[:200]
     return error
+
+
+# ------------------------------------------------------------------ memory
+
+#: Memory a lent helper may take in the grader, beyond what it holds already:
+#: the checks' own inputs need a few MB; a notebook calling the reference with
+#: inputs that broadcast to gigabytes gets a MemoryError instead.
+CALLBACK_MEMORY = 512 * 2 ** 20
+
+
+@contextlib.contextmanager
+def _memory_cap(extra):
+    """Address space capped at its current size plus `extra` while inside."""
+    try:
+        import resource
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        with open("/proc/self/statm") as f:
+            size = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        cap = size + extra
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 # ------------------------------------------------------------------ remote
@@ -418,7 +448,8 @@ class Sandbox:
             kwargs = self._decode(header.get("kwargs"), blobs)
             for state in header.get("states", []):
                 self._remember_state(state, blobs)
-            result = function(*args, **{str(k): v for k, v in kwargs.items()})
+            with _memory_cap(CALLBACK_MEMORY):
+                result = function(*args, **{str(k): v for k, v in kwargs.items()})
             out = []
             reply = {"op": "reply", "value": self._encode(result, out)}
         except (SandboxDied, KeyboardInterrupt):
@@ -594,7 +625,8 @@ OPEN_TO_SANDBOX = {".venv", "release", "nncourse"}
 def secrets(root):
     """Sample files a sandbox must not be able to read."""
     root = Path(root)
-    found = []
+    found = [p for pattern in ("solutions/*", "tests/hidden/*", "source/*/*.ipynb")
+             for p in sorted(root.glob(pattern)) if p.is_file()]
     for top in sorted(root.iterdir()):
         if top.name in OPEN_TO_SANDBOX:
             continue

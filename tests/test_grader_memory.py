@@ -91,6 +91,8 @@ namespace = sandbox.RemoteNamespace(box)
 restore = namespace.swap("cost", suite.reference.cost)
 try:
     namespace.get("backward")(None, None, None)
+except MemoryError:
+    pass  # what the notebook gets: the reference could not allocate that much
 finally:
     restore()
     box.end_check()

@@ -357,7 +357,12 @@ def test_train_converges_public(submission):
     """train lowers the cost steadily on a small problem"""
     x = np.random.default_rng(13).uniform(size=(8, 3))
     params = random_params(3, 2, seed=14)
-    _, losses = check_train_result(submission.train(x, params, 0.5, 50), 50, 3, 2)
+    trained, losses = check_train_result(submission.train(x, params, 0.5, 50), 50, 3, 2)
+    final = submission.cost(x, submission.forward(x, trained)[0])
+    if not final <= losses[-1] * (1 + 1e-9):
+        raise CheckFailed(f"the params train returns have cost {final:.4f}, more than the "
+                          f"{losses[-1]:.4f} of the last loss it reports: return the params "
+                          "after the last update, and record each loss from the real params.")
     if not all(b <= a for a, b in zip(losses, losses[1:])):
         raise CheckFailed("the cost went up during training; is the update "
                           "params - lr * grads?")

@@ -300,29 +300,10 @@ def cost(x, xhat):
         transform=strip_nbgrader_metadata, expect={}, says="test_cost: 2 of 2 points"),
     "saved_with_outputs": dict(
         transform=add_outputs, expect={}, says="test_g_values: 1 of 1 points"),
-    # The notebook's process is the student's: what the grader asks it about
-    # a call (did an argument change in place?) is answered by student code.
-    "mutation_report_suppressed": dict(
-        # train_mutates_params (loses both train cells), plus one line that makes
-        # the sandbox's runner report no argument as changed.
-        cells={"train": """import sys as _sys
-_sys.modules["__main__"]._same = lambda a, b: True
-
-def train(x, params, lr, epochs):
-    losses = []
-    for _ in range(epochs):
-        xhat, cache = forward(x, params)
-        losses.append(cost(x, xhat))
-        grads = backward(x, params, cache)
-        for name in params:
-            params[name] -= lr * grads[name]
-    return params, losses"""},
-        expect={"test_train_losses": 0.0, "test_train_converges": 0.0},
-        says="`train` changed its argument #2 in place"),
     "backward_rebinds_lent_helpers": dict(
-        # A backward that returns zeros: its public gradient checks compare it with a
-        # numerical gradient of `cost(x, forward(x, params)[0])`, looked up in the
-        # notebook's namespace after backward ran; backward rebinds `cost` first.
+        # A backward that returns zeros and rebinds `cost` in the notebook: the public
+        # gradient checks compute cost(x, forward(x, params)[0]) with the helpers
+        # lent for the check, as the check knows them, never looked up again.
         cells={"backward": """def backward(x, params, cache):
     globals()["cost"] = lambda x, xhat: 0.0
     return {k: np.zeros_like(v) for k, v in params.items()}"""},
@@ -330,35 +311,28 @@ def train(x, params, lr, epochs):
         says="test_backward_numerical_gradient: 0 of 6 points"),
     "forged_frame_fails_the_notebook": dict(
         # A cell writes a frame of its own to the grader's pipe: a "timeout" answer
-        # to the request that runs the cell. The grader raises nncheck.CallTimeout
-        # outside any check, and nbgrader fails the whole notebook (no grade at all).
+        # to the request that runs the cell. Any answer that is not the cell's
+        # result stops that sandbox; a new one runs the cells again, and grading goes on.
         extra=("setup", """import json as _json, os as _os, struct as _struct, sys as _sys
 _fd = _json.loads(_sys.argv[1])["fd_out"]
 _head = _json.dumps({"op": "raise", "kind": "timeout"}).encode()
 _os.write(_fd, _struct.pack(">II", len(_head), 0) + _head)
 """),
         expect={}, says="test_cost: 2 of 2 points"),
-    # Every sandbox of one grading worker runs as the same user id (by the
-    # worker's pid), one student after another. A process left behind by one
-    # notebook that outlives kill() (it leaves the process group with setsid and
-    # changes its pid faster than _kill_user's one pass over /proc) can signal,
-    # read or trace the sandboxes of the students graded after it by that worker.
-    # zz_lingering_attacker leaves such processes (LINGER), which kill every later
-    # process of its user id for 60 s; the zz_lingering_victim_* notebooks are the
-    # reference answer and must keep full marks whichever worker grades them.
-    # Today a victim graded next by the attacker's worker loses its points in
-    # about one run in three (the escape is a race; a victim graded by the other
-    # worker is untouched).
+    # A notebook that leaves processes behind (they leave the process group with
+    # setsid and change their pid every millisecond) to signal, read or trace the
+    # sandboxes of the students graded after it. Each sandbox has a user id of its
+    # own, and kill -1 as that user ends every one of its processes at once; the
+    # zz_lingering_victim_* notebooks are the reference answer and keep full marks
+    # whichever worker grades them.
     "zz_lingering_attacker": dict(extra=("setup", LINGER), expect={}, says="test_cost: 2 of 2 points"),
     **{f"zz_lingering_victim_{i}": dict(expect={}, says="test_train_converges: 2 of 2 points")
        for i in range(1, 5)},
     "half_frame_stalls_the_grader": dict(
         # A cell writes the first 2 bytes of a frame header to the grader's pipe,
-        # blocks SIGALRM (the sandbox's own timer) and sleeps. The grader saw the
-        # pipe readable and sits in os.read for the rest of the header: no
-        # deadline applies there, and no alarm runs in the grader while a cell
-        # runs. Here the cell gives up after 45 s (20 s + 5 s is its limit); one
-        # that sleeps forever stops the whole class run for good.
+        # blocks SIGALRM (the sandbox's own timer) and sleeps. The grader reads
+        # every part of a frame against the cell's deadline (20 s + 5 s): then it
+        # stops that sandbox, and the rest of the notebook is graded.
         extra=("setup", """import json as _json, os as _os, signal as _signal, sys as _sys, time as _time
 _signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGALRM})
 _os.write(_json.loads(_sys.argv[1])["fd_out"], b"\\0\\0")
@@ -367,10 +341,9 @@ _os._exit(0)
 """),
         expect={}, says="past its time limit"),
     "symlink_in_submission": dict(
-        # A symlink in the submitted folder, to a file only root can read: the
-        # grader copies the folder for the sandbox as root, following links
-        # (nbgrader's autograde copy and Sandbox's shutil.copytree both do), so
-        # the sandbox reads a plain copy of the reference.
+        # A symlink in the submitted folder, to a file only root can read. nbgrader
+        # copies a submission as root, following links: grading removes every link
+        # from the submission first, and never copies one into a sandbox.
         stub=True, symlinks={"notes.py": "{course_root}/solutions/{assignment}.py"},
         extra=("setup", "try:\n    print(open('notes.py').read())\nexcept OSError as e:\n"
                         "    print('no notes:', type(e).__name__)\n"),
@@ -382,9 +355,9 @@ _os._exit(0)
         stub=True, extra=("setup", CLAIM_A_SCORE), transform=mark_test_cells_as_answers,
         expect=ALL_ZERO, says="is not implemented yet"),
     "train_fabricates_losses": dict(
-        # No training: the cost before any update (from the lent helpers), then a made-up
-        # curve that falls. The public checks of both train cells only look at the
-        # losses' length, losses[0] and the curve's shape, and pass: 2 of 4 points.
+        # No training: the cost before any update (from the lent helpers), then a
+        # made-up curve that falls. One epoch must be one gradient step, and the
+        # params returned must have the cost the last loss reports.
         cells={"train": """def train(x, params, lr, epochs):
     first = cost(x, forward(x, params)[0])
     return {k: v.copy() for k, v in params.items()}, [first * 0.9 ** i for i in range(epochs)]"""},
