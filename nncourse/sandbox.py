@@ -484,7 +484,7 @@ class Sandbox:
                 raise SandboxDied("it answered a cell with something else")
         except KeyboardInterrupt:
             raise
-        except Exception as e:  # died, hung, or forged an answer: a new process goes on
+        except BaseException as e:  # died, hung, or forged an answer: a new process goes on
             if not isinstance(e, SandboxDied):
                 self.kill()
                 e = SandboxDied(f"it answered with {type(e).__name__}")
