@@ -189,10 +189,12 @@ def test_student_runs_the_finished_notebook_and_sees_every_report_and_the_plot(b
     page_cells = cells(page)
     assert any("before training" in out and "after" in out for _, _, out, _ in page_cells)
     plots = [c for c in page_cells if c[3]]
-    assert len(plots) == 1 and plots[0][3] == 1, "one figure: the loss curve beside the digits"
-    page.locator(".jp-OutputArea img").last.scroll_into_view_if_needed()
-    box = page.locator(".jp-OutputArea img").last.bounding_box()
-    assert box["width"] > 2.5 * box["height"], "the figure should hold its two panels side by side"
+    assert len(plots) == 2 and all(p[3] == 1 for p in plots), \
+        "two figures: the learning-rate sweep, and the loss curve beside the digits"
+    for image in page.locator(".jp-OutputArea img").all():
+        image.scroll_into_view_if_needed()
+        box = image.bounding_box()
+        assert box["width"] > 1.8 * box["height"], "each figure holds two panels side by side"
     page.locator(".jp-OutputArea img").last.screenshot(path=str(SHOTS / "student-plots.png"))
     print(f"finished notebook: Run All and every report in {seconds:.1f} s")
     page.close()

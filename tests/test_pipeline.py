@@ -169,4 +169,4 @@ def test_plain_nbgrader_works_without_an_activated_venv(tmp_path):
                           "--force"], cwd=root, env=env, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
-    assert (root / "gradebook.db").exists() and (root / "release" / "autoencoder").is_dir()
+    assert gradebook.sqlite_file(root).exists() and (root / "release" / "autoencoder").is_dir()
