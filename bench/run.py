@@ -485,7 +485,7 @@ def main(argv=None):
     say()
     say(table.text())
     say()
-    say("ratio: row 1 = validate time / nncheck time; row 2 = our rate / serial rate; "
+    say("ratio: row 1 = validate time / nncheck time; row 2 = our rate / stock nbgrader's rate; "
         "row 3 = full suite / public checks; row 4 = numpy time / torch time (GEMM: torch rate / "
         "numpy rate). Times are medians over repeats.")
     for line in notes:

@@ -236,6 +236,9 @@ def grade_class(root=course.ROOT, assignments=None, workers=None, force=False, s
     """Autograde every pending submission (of one shard, if given).
     Returns {(assignment, student): status}."""
     root = Path(root).resolve()
+    # One worker per core, from measurement: a notebook's grader and sandbox take
+    # turns, so each notebook keeps about one core busy. On 2 cores, 40 notebooks
+    # took 0.268, 0.283 and 0.287 s each with 2, 3 and 4 workers.
     workers = workers or os.cpu_count() or 1
     with CourseLock(root, shard):
         todo, status = [], {}
