@@ -180,6 +180,12 @@ def test_student_runs_the_finished_notebook_and_sees_every_report_and_the_plot(b
     start = time.perf_counter()
     open_notebook(page, student_lab, "autoencoder/finished.ipynb")
     run_all(page)
+    deadline = time.time() + 180     # as in the stub's test: until the last test cell ran
+    while time.time() < deadline and not any(
+            'check("test_train_converges")' in c[1] and re.search(r"\[\d+\]", c[0])
+            for c in cells(page)):
+        time.sleep(0.5)
+    wait_idle(page)
     seconds = time.perf_counter() - start
     shot(page, "student-finished-notebook")
     found = report_cells(grade_ids("autoencoder"), cells(page))
@@ -204,6 +210,13 @@ def test_student_runs_the_stub_and_every_test_cell_reports(browser, student_lab)
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     open_notebook(page, student_lab, "autoencoder/autoencoder.ipynb")
     run_all(page)
+    # On a busy machine the kernel may still be working through the first cells
+    # when the prompts look steady: wait until Run All reached the first test cell.
+    deadline = time.time() + 120
+    while time.time() < deadline and not any(
+            'check("test_g_values")' in c[1] and re.search(r"\[\d+\]", c[0]) for c in cells(page)):
+        time.sleep(0.5)
+    wait_idle(page)
     shot(page, "student-stub-run-all")
     page_cells = cells(page)
     ran = [c for c in page_cells if re.search(r"\[\d+\]", c[0])]
