@@ -1,7 +1,8 @@
 """An assignment's checks in one place: public, hidden, reference, mistakes.
 
-One function, `grade_cell`, turns checks into a cell's score. The nbgrader
-kernel (nncourse.grading), the repo's tests and the benchmarks all call it.
+One function, `grade_cell`, turns checks into a cell's score. Grading
+(nncourse.preprocessors.GradeInSandbox, against a notebook in its sandbox),
+the repo's tests and the benchmarks all call it.
 """
 import importlib
 import importlib.util
