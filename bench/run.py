@@ -466,7 +466,6 @@ def main(argv=None):
             say(line)
         return 0
     n = args.class_size or (2 if args.quick else 20)
-    repeats = 1 if args.quick else 5
     assignments = course.assignments(ROOT)
     say(f"Benchmark of {ROOT.name}: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}, {'quick' if args.quick else 'full'} run, "

@@ -69,11 +69,6 @@ def _read_exact(fd, n, deadline=None):
     return data
 
 
-def buffered(fd):
-    """Bytes of `fd` already read and waiting (select() would not see them)."""
-    return len(_BUFFERS.get(fd, b""))
-
-
 def forget(fd):
     """Drop what was buffered for a pipe that is being closed."""
     _BUFFERS.pop(fd, None)

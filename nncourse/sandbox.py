@@ -184,11 +184,6 @@ class Remote:
         return f"<{self._nncheck_type} object of the notebook>"
 
 
-def static_kind(cls, name):
-    """What `cls.name` is, as the class holds it: 'staticmethod', 'function'..."""
-    return cls._request("static_kind", name=name)
-
-
 # ------------------------------------------------------------------ sandbox
 
 def _write_back(local, new):

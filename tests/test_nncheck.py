@@ -1,12 +1,9 @@
 """The guards of the check runner, one by one."""
-import subprocess
 import sys
-import textwrap
 
 import numpy as np
 import pytest
 
-from conftest import ROOT
 from nncourse import nncheck
 from nncourse.nncheck import CheckFailed, Submission
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from mlp_checks import (ACTIVATIONS, MISTAKES as PUBLIC_MISTAKES, _student_class, activation,
                         check_batches, check_feedforward_result, check_gradients, check_losses,
-                        check_network, construct, cost, derivative_values_check, expect_raises,
+                        check_network, construct, derivative_values_check, expect_raises,
                         gradient_check, guarded, init_outcome, init_parameters, naming, network,
                         parameters_of, random_parameters, replay_init, replay_init_parameters,
                         sin_cos_problem, unknown_check)
